@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: ratios against baselines measured in the same run."""

@@ -1,0 +1,43 @@
+"""Small timing helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def per_call_us(fn: Callable[[], object], *, calls: int, repeats: int = 5) -> float:
+    """Best-of-`repeats` mean time per call, in microseconds (best-of filters scheduler noise)."""
+    fn()  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best * 1e6
+
+
+def cold_import_ms(statement: str, *, runs: int = 7, pythonpath: str = "lambdas:.") -> float:
+    """Median wall time (ms) of a fresh interpreter running `statement`, minus nothing."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", statement], check=True,
+                       env={"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin",
+                            "POWERTOOLS_METRICS_NAMESPACE": "Bench", "AWS_DEFAULT_REGION": "us-east-1",
+                            "POWERTOOLS_TRACE_DISABLED": "1"})  # fmt: skip
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
+def table(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:
+    """Print rows of (name, value, unit, ratio-to-baseline or None)."""
+    print(title)
+    print(f"  {'measurement':<58} {'value':>12}  {'ratio':>7}")
+    for name, value, unit, ratio in rows:
+        ratio_text = f"{ratio:6.2f}x" if ratio is not None else "      -"
+        print(f"  {name:<58} {value:>9.1f} {unit:<3} {ratio_text}")

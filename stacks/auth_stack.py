@@ -1,0 +1,85 @@
+"""Stateful identity stack: user pool, clients, triggers, identity pool, data bucket.
+
+A stack only composes constructs, wires references and declares outputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from stacks import names
+from stacks.config import AppConfig
+from stacks.constructs.alarms import AlarmTopic
+from stacks.constructs.api_access import ApiDataAccess
+from stacks.constructs.app_clients import AppClients
+from stacks.constructs.data_bucket import DataBucket
+from stacks.constructs.federation import Federation
+from stacks.constructs.groups import Groups
+from stacks.constructs.identity_pool import IdentityPool
+from stacks.constructs.triggers import Triggers
+from stacks.constructs.user_pool import UserPool
+from stacks.constructs.waf import UserPoolWaf
+
+
+class AuthStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope, construct_id, description=f"Cognito reference architecture ({config.profile}): identity", **kwargs
+        )
+        self.config = config
+        self.alarms = AlarmTopic(self, "Alarms", config=config)
+        pool = UserPool(self, names.USER_POOL, config=config)
+        self.user_pool = pool.user_pool
+        self.triggers = Triggers(self, "Triggers", config=config, user_pool=self.user_pool, alarms=self.alarms)
+        federation = Federation(self, "Federation", config=config, user_pool=self.user_pool)
+        self.clients = AppClients(
+            self,
+            "Clients",
+            config=config,
+            user_pool=self.user_pool,
+            identity_providers=federation.client_providers(),
+            provider_constructs=list(federation.providers),
+        )
+        if config.waf.enabled:
+            UserPoolWaf(self, "Waf", config=config, user_pool=self.user_pool)
+        self.data = DataBucket(self, "Storage", config=config)
+        self.identity = IdentityPool(
+            self,
+            names.IDENTITY_POOL,
+            config=config,
+            user_pool=self.user_pool,
+            clients=self.clients.user_clients,
+            bucket=self.data.bucket,
+        )
+        self.api_access = ApiDataAccess(self, "ApiAccess", bucket=self.data.bucket, user_pool=self.user_pool)
+        Groups(self, "Groups", user_pool=self.user_pool, groups=config.groups, roles=self.identity.group_roles)
+        self._outputs()
+
+    def _outputs(self) -> None:
+        pool, clients = self.user_pool, self.clients
+        issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{pool.user_pool_id}"
+        login = clients.domain.base_url()
+        outputs = {
+            names.Outputs.USER_POOL_ID: pool.user_pool_id,
+            names.Outputs.USER_POOL_ARN: pool.user_pool_arn,
+            names.Outputs.WEB_CLIENT_ID: clients.web.user_pool_client_id,
+            names.Outputs.MANAGED_LOGIN_URL: login,
+            names.Outputs.ISSUER: issuer,
+            names.Outputs.JWKS_URL: f"{issuer}/.well-known/jwks.json",
+            names.Outputs.AUTHORIZE_ENDPOINT: f"{login}/oauth2/authorize",
+            names.Outputs.TOKEN_ENDPOINT: f"{login}/oauth2/token",
+            names.Outputs.RESOURCE_SERVER_ID: self.config.resource_server_identifier,
+            names.Outputs.IDENTITY_POOL_ID: self.identity.identity_pool.ref,
+            names.Outputs.DATA_BUCKET_NAME: self.data.bucket.bucket_name,
+            names.Outputs.REGION: self.region,
+            names.Outputs.ALARM_TOPIC_ARN: self.alarms.topic.topic_arn,
+        }
+        if clients.native:
+            outputs[names.Outputs.NATIVE_CLIENT_ID] = clients.native.user_pool_client_id
+        if clients.service:  # the id only: the secret stays in Cognito
+            outputs[names.Outputs.SERVICE_CLIENT_ID] = clients.service.user_pool_client_id
+        for key, value in outputs.items():
+            cdk.CfnOutput(self, key, value=value).override_logical_id(key)

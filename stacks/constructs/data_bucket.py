@@ -1,0 +1,86 @@
+"""Per-user file storage: `private/<user-pool sub>/...`, plus a separate server-access-log bucket."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks import names
+from stacks.config import AppConfig
+from stacks.nag import acknowledge
+
+
+class DataBucket(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
+        super().__init__(scope, construct_id)
+        destroy = not config.retain
+        removal = cdk.RemovalPolicy.DESTROY if destroy else cdk.RemovalPolicy.RETAIN
+        common = {
+            "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+            "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            "encryption": s3.BucketEncryption.S3_MANAGED,
+            "enforce_ssl": True,
+            "versioned": True,
+            "removal_policy": removal,
+            # Only a profile that may be destroyed empties its buckets on delete.
+            "auto_delete_objects": destroy,
+        }
+        self.access_logs = s3.Bucket(
+            self,
+            names.ACCESS_LOG_BUCKET,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=cdk.Duration.days(365),
+                    noncurrent_version_expiration=cdk.Duration.days(30),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+            ],
+            **common,  # type: ignore[arg-type]
+        )
+        acknowledge(
+            self.access_logs, "AwsSolutions-S1", "This is the server-access-log bucket; it does not log itself."
+        )
+        cors_methods = [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD]
+        self.bucket = s3.Bucket(
+            self,
+            names.DATA_BUCKET,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="data-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="noncurrent-and-incomplete",
+                    noncurrent_version_expiration=cdk.Duration.days(30),
+                    abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+                )
+            ],
+            cors=[
+                s3.CorsRule(
+                    allowed_origins=list(config.cors_origins),
+                    allowed_methods=cors_methods,
+                    # What the browser sends for presigned POST/PUT and SDK uploads; nothing else.
+                    allowed_headers=[
+                        "content-type",
+                        "content-length",
+                        "content-md5",
+                        "authorization",
+                        "x-amz-date",
+                        "x-amz-security-token",
+                        "x-amz-content-sha256",
+                        "x-amz-user-agent",
+                        "amz-sdk-invocation-id",
+                        "amz-sdk-request",
+                    ],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ]
+            if config.cors_origins
+            else None,
+            **common,  # type: ignore[arg-type]
+        )
+        for bucket, logical_id in ((self.bucket, names.DATA_BUCKET), (self.access_logs, names.ACCESS_LOG_BUCKET)):
+            cfn = bucket.node.default_child
+            assert isinstance(cfn, s3.CfnBucket)
+            cfn.override_logical_id(logical_id)

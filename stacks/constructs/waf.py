@@ -1,0 +1,80 @@
+"""AWS WAF web ACL on the user pool: per-IP rate limit and Amazon's IP reputation list, with logs."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from stacks.config import AppConfig
+from stacks.constructs.lambda_defaults import log_retention
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
+class UserPoolWaf(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, user_pool: cognito.IUserPool) -> None:
+        super().__init__(scope, construct_id)
+        prefix = config.prefix
+        self.web_acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(f"{prefix}-user-pool"),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="rate-limit-per-ip",
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=config.waf.rate_limit_per_5_minutes, aggregate_key_type="IP"
+                        )
+                    ),
+                    visibility_config=_visibility(f"{prefix}-rate-limit"),
+                ),
+                wafv2.CfnWebACL.RuleProperty(
+                    name="aws-ip-reputation",
+                    priority=1,
+                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                            vendor_name="AWS", name="AWSManagedRulesAmazonIpReputationList"
+                        )
+                    ),
+                    visibility_config=_visibility(f"{prefix}-ip-reputation"),
+                ),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self, "Association", resource_arn=user_pool.user_pool_arn, web_acl_arn=self.web_acl.attr_arn
+        )
+        # WAF requires the log group name to start with aws-waf-logs-.
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"aws-waf-logs-{prefix}",
+            retention=log_retention(config.log_retention_days),
+            removal_policy=cdk.RemovalPolicy.RETAIN if config.retain else cdk.RemovalPolicy.DESTROY,
+        )
+        wafv2.CfnLoggingConfiguration(
+            self,
+            "Logging",
+            resource_arn=self.web_acl.attr_arn,
+            # The plain log-group ARN: WAF rejects the ":*" form that LogGroup.log_group_arn returns.
+            log_destination_configs=[
+                cdk.Stack.of(self).format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=self.log_group.log_group_name,
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )

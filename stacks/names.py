@@ -1,0 +1,65 @@
+"""One source of names: construct ids, output keys, scopes, groups.
+
+Construct ids of stateful resources are part of their CloudFormation logical IDs. Changing one
+replaces the resource (and loses its data), so they live here and tests pin the logical IDs.
+"""
+
+from __future__ import annotations
+
+# Stacks (the profile prefix is prepended by the factory).
+AUTH_STACK = "Auth"
+API_STACK = "Api"
+
+# Stateful construct ids: never rename (tests pin the resulting logical IDs).
+USER_POOL = "UserPool"
+USER_POOL_DOMAIN = "Domain"
+WEB_CLIENT = "WebClient"
+NATIVE_CLIENT = "NativeClient"
+SERVICE_CLIENT = "ServiceClient"
+RESOURCE_SERVER = "ResourceServer"
+IDENTITY_POOL = "IdentityPool"
+DATA_BUCKET = "DataBucket"
+ACCESS_LOG_BUCKET = "AccessLogBucket"
+
+# OAuth scopes of the resource server (short names; full name is "<identifier>/<scope>").
+SCOPE_PROFILE_READ = "profile.read"
+SCOPE_FILES_READ = "files.read"
+SCOPE_FILES_WRITE = "files.write"
+SCOPE_ADMIN = "admin"
+SCOPES: dict[str, str] = {
+    SCOPE_PROFILE_READ: "Read the caller's own profile",
+    SCOPE_FILES_READ: "List and download the caller's own files",
+    SCOPE_FILES_WRITE: "Upload and delete the caller's own files",
+    SCOPE_ADMIN: "Administrative operations (admins group only)",
+}
+
+# Groups every profile is expected to define.
+ADMIN_GROUP = "admins"
+USERS_GROUP = "users"
+
+# Per-user storage: objects of a user live under PRIVATE_PREFIX + <user-pool sub> + "/".
+PRIVATE_PREFIX = "private/"
+PUBLIC_PREFIX = "public/"
+# Session tag that carries the user-pool `sub` into identity-pool credentials.
+SUB_TAG = "sub"
+
+
+class Outputs:
+    """Fixed CloudFormation output keys; scripts and the README rely on them."""
+
+    USER_POOL_ID = "UserPoolId"
+    USER_POOL_ARN = "UserPoolArn"
+    WEB_CLIENT_ID = "WebClientId"
+    NATIVE_CLIENT_ID = "NativeClientId"
+    SERVICE_CLIENT_ID = "ServiceClientId"
+    MANAGED_LOGIN_URL = "ManagedLoginBaseUrl"
+    ISSUER = "Issuer"
+    JWKS_URL = "JwksUrl"
+    AUTHORIZE_ENDPOINT = "AuthorizeEndpoint"
+    TOKEN_ENDPOINT = "TokenEndpoint"  # noqa: S105 - an output key, not a secret
+    RESOURCE_SERVER_ID = "ResourceServerIdentifier"
+    IDENTITY_POOL_ID = "IdentityPoolId"
+    DATA_BUCKET_NAME = "DataBucketName"
+    REGION = "Region"
+    API_URL = "ApiUrl"
+    ALARM_TOPIC_ARN = "AlarmTopicArn"
