@@ -41,7 +41,6 @@ class AuthStack(cdk.Stack):
             config=config,
             user_pool=self.user_pool,
             identity_providers=federation.client_providers(),
-            provider_constructs=list(federation.providers),
         )
         if config.waf.enabled:
             UserPoolWaf(self, "Waf", config=config, user_pool=self.user_pool)

@@ -15,7 +15,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
-from constructs import Construct, IDependable
+from constructs import Construct
 
 from stacks import names
 from stacks.config import AppConfig, ClientUrls
@@ -46,7 +46,6 @@ class AppClients(Construct):
         config: AppConfig,
         user_pool: cognito.UserPool,
         identity_providers: list[cognito.UserPoolClientIdentityProvider],
-        provider_constructs: list[IDependable],
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -60,8 +59,6 @@ class AppClients(Construct):
             config.clients.web,
             [cognito.UserPoolClientIdentityProvider.COGNITO, *identity_providers],
         )
-        for provider in provider_constructs:  # clients naming a provider must be created after it
-            self.web.node.add_dependency(provider)
         self.native = (
             self._user_client(
                 names.NATIVE_CLIENT, "native", config.clients.native, [cognito.UserPoolClientIdentityProvider.COGNITO]
@@ -70,8 +67,9 @@ class AppClients(Construct):
             else None
         )
         self.service = self._service_client() if config.clients.service.enabled else None
-        self.user_clients = [c for c in (self.web, self.native) if c is not None]
-        for client in self.user_clients:
+        # Clients through which people sign in (the identity pool accepts their tokens).
+        self.user_clients = {"web": self.web, **({"native": self.native} if self.native else {})}
+        for client in self.user_clients.values():
             self._branding(client)
 
     def scope(self, short_name: str) -> cognito.OAuthScope:

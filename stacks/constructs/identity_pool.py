@@ -60,6 +60,19 @@ def own_files_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     ]
 
 
+def _grant_public_read(role: iam.Role, bucket: s3.IBucket) -> None:
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="PublicRead", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.PUBLIC_PREFIX}*")]
+        )
+    )
+    acknowledge(
+        role.node.find_child("DefaultPolicy"),
+        f"AwsSolutions-IAM5[Resource::<{names.DATA_BUCKET}.Arn>/public/*]",
+        "Config grants reading any object under public/ (shared, non-personal files).",
+    )
+
+
 class IdentityPool(Construct):
     def __init__(
         self,
@@ -68,7 +81,7 @@ class IdentityPool(Construct):
         *,
         config: AppConfig,
         user_pool: cognito.UserPool,
-        clients: list[cognito.UserPoolClient],
+        clients: dict[str, cognito.UserPoolClient],
         bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -84,10 +97,16 @@ class IdentityPool(Construct):
                 cognito.CfnIdentityPool.CognitoIdentityProviderProperty(
                     client_id=client.user_pool_client_id, provider_name=provider_name, server_side_token_check=True
                 )
-                for client in clients
+                for client in clients.values()
             ],
         )
         self.identity_pool.apply_removal_policy(retain)
+        if config.identity.allow_guests:
+            acknowledge(
+                self.identity_pool,
+                "AwsSolutions-COG7",
+                "Config enables guests; the guest role gets only what config grants (at most public/ reads).",
+            )
         self.identity_pool.override_logical_id(names.IDENTITY_POOL)
 
         # The user-pool `sub` (immutable, assigned by Cognito) is the only session tag.
@@ -120,7 +139,7 @@ class IdentityPool(Construct):
             managed_policies=[own_files],
         )
         if config.storage.authenticated_public_read:
-            self.authenticated_role.add_to_policy(self._public_read(bucket))
+            _grant_public_read(self.authenticated_role, bucket)
 
         self.group_roles: dict[str, iam.Role] = {}
         for group in config.groups:
@@ -153,7 +172,7 @@ class IdentityPool(Construct):
                     )
                 )
             if config.storage.authenticated_public_read:
-                role.add_to_policy(self._public_read(bucket))
+                _grant_public_read(role, bucket)
             self.group_roles[group.name] = role
 
         roles: dict[str, str] = {"authenticated": self.authenticated_role.role_arn}
@@ -166,7 +185,7 @@ class IdentityPool(Construct):
                 assumed_by=_trust(self.identity_pool, "unauthenticated"),
             )
             if config.identity.guest_public_read:
-                self.guest_role.add_to_policy(self._public_read(bucket))
+                _grant_public_read(self.guest_role, bucket)
             roles["unauthenticated"] = self.guest_role.role_arn
 
         attachment = cognito.CfnIdentityPoolRoleAttachment(
@@ -178,19 +197,13 @@ class IdentityPool(Construct):
             # No group role in the token -> the authenticated role, which is the least privileged
             # (see docs/decisions/0002-role-mapping.md).
             role_mappings={
-                f"client{i}": cognito.CfnIdentityPoolRoleAttachment.RoleMappingProperty(
+                kind: cognito.CfnIdentityPoolRoleAttachment.RoleMappingProperty(
                     type="Token",
                     ambiguous_role_resolution="AuthenticatedRole",
                     identity_provider=cdk.Fn.join(":", [provider_name, client.user_pool_client_id]),
                 )
-                for i, client in enumerate(clients)
+                for kind, client in clients.items()
             },
         )
         attachment.apply_removal_policy(retain)
         attachment.override_logical_id("IdentityPoolRoleAttachment")
-
-    @staticmethod
-    def _public_read(bucket: s3.IBucket) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            sid="PublicRead", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{names.PUBLIC_PREFIX}*")]
-        )

@@ -1,0 +1,71 @@
+"""Test support: profiles and their synthesized templates, built once per test process.
+
+The app is built through the same factory as `app.py`, with `cdk.json`'s context (feature flags),
+so what the tests check is what deploys.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stacks.config import AppConfig, load_raw, parse_config
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+PROFILES = ("dev", "prod", "full")
+
+
+def raw_profile(profile: str) -> dict[str, Any]:
+    """The raw mapping of a profile; `full` is dev plus tests/fixtures/profiles/full.yaml."""
+    if profile == "full":
+        overrides = yaml.safe_load((FIXTURES / "profiles" / "full.yaml").read_text(encoding="utf-8"))
+        return {**load_raw("dev"), **overrides}
+    return load_raw(profile)
+
+
+def profile_config(profile: str) -> AppConfig:
+    return parse_config(raw_profile(profile), profile=profile)
+
+
+def cdk_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
+@dataclass(frozen=True)
+class Synth:
+    """One synthesized profile: templates and CloudFormation stack names by stack id, the assembly dir."""
+
+    profile: str
+    config: AppConfig
+    templates: dict[str, dict[str, Any]]
+    stack_names: dict[str, str]
+    outdir: Path
+
+    def template(self, stack: str) -> Any:
+        from aws_cdk.assertions import Template
+
+        return Template.from_json(self.templates[stack])
+
+
+_CACHE: dict[str, Synth] = {}
+
+
+def synth_profile(profile: str) -> Synth:
+    """Synthesize a profile once per process (the first synth costs seconds, later ones less)."""
+    if profile not in _CACHE:
+        from stacks.app_factory import build_app
+
+        config = profile_config(profile)
+        outdir = Path(tempfile.mkdtemp(prefix=f"cdk-{profile}-"))
+        assembly = build_app(config, context=cdk_context(), outdir=str(outdir)).synth()
+        templates = {stack.id: stack.template for stack in assembly.stacks}
+        stack_names = {stack.id: stack.stack_name for stack in assembly.stacks}
+        _CACHE[profile] = Synth(profile, config, templates, stack_names, outdir)
+    return _CACHE[profile]
