@@ -22,9 +22,9 @@ class DataBucket(Construct):
             "encryption": s3.BucketEncryption.S3_MANAGED,
             "enforce_ssl": True,
             "versioned": True,
+            # No auto_delete_objects: its custom-resource Lambda would have no log group of ours.
+            # `make destroy` empties the buckets of a destroyable profile first.
             "removal_policy": removal,
-            # Only a profile that may be destroyed empties its buckets on delete.
-            "auto_delete_objects": destroy,
         }
         self.access_logs = s3.Bucket(
             self,

@@ -1,0 +1,173 @@
+"""Identity pool, its roles and the data bucket: structure and intent (the policy *evaluation*
+lives in test_storage_isolation.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from tests.support import Synth
+
+
+def resources(synth: Synth) -> dict[str, Any]:
+    result: dict[str, Any] = synth.templates["Auth"]["Resources"]
+    return result
+
+
+def identity_roles(synth: Synth) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: r
+        for logical_id, r in resources(synth).items()
+        if r["Type"] == "AWS::IAM::Role" and "cognito-identity.amazonaws.com" in str(r["Properties"])
+    }
+
+
+def test_identity_pool_accepts_user_pool_clients_only_with_classic_flow_off(synth: Synth) -> None:
+    synth.template("Auth").has_resource_properties(
+        "AWS::Cognito::IdentityPool",
+        {
+            "AllowClassicFlow": False,
+            "AllowUnauthenticatedIdentities": synth.config.identity.allow_guests,
+            "CognitoIdentityProviders": [
+                {
+                    "ClientId": {"Ref": client},
+                    "ProviderName": {"Fn::GetAtt": ["UserPool", "ProviderName"]},
+                    "ServerSideTokenCheck": True,
+                }
+                for client in ("WebClient", "NativeClient")
+            ],
+            # Social providers federate through the user pool, so every identity has a user-pool sub.
+            "SupportedLoginProviders": Match.absent(),
+            "OpenIdConnectProviderARNs": Match.absent(),
+            "SamlProviderARNs": Match.absent(),
+        },
+    )
+
+
+def test_guests_are_off_unless_configured(dev: Synth, prod: Synth, full: Synth) -> None:
+    for synth in (dev, prod):
+        assert resources(synth)["IdentityPool"]["Properties"]["AllowUnauthenticatedIdentities"] is False
+        assert "unauthenticated" not in resources(synth)["IdentityPoolRoleAttachment"]["Properties"]["Roles"]
+    assert "unauthenticated" in resources(full)["IdentityPoolRoleAttachment"]["Properties"]["Roles"]
+
+
+def test_every_role_trusted_by_cognito_identity_checks_aud_and_amr_and_allows_session_tags(synth: Synth) -> None:
+    roles = identity_roles(synth)
+    # The authenticated role, one per group, and the guest role when configured.
+    assert len(roles) == 1 + len(synth.config.groups) + (1 if synth.config.identity.allow_guests else 0)
+    for logical_id, role in roles.items():
+        (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        amr = "unauthenticated" if "Guest" in logical_id else "authenticated"
+        assert statement == {
+            "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": {"Ref": "IdentityPool"}},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+            },
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+        }, logical_id
+
+
+def test_the_user_pool_sub_becomes_the_only_session_tag(synth: Synth) -> None:
+    synth.template("Auth").has_resource_properties(
+        "AWS::Cognito::IdentityPoolPrincipalTag",
+        {
+            "IdentityPoolId": {"Ref": "IdentityPool"},
+            "IdentityProviderName": {"Fn::GetAtt": ["UserPool", "ProviderName"]},
+            "PrincipalTags": {"sub": "sub"},
+            "UseDefaults": False,
+        },
+    )
+
+
+def test_roles_are_chosen_from_the_token_with_the_least_privileged_fallback(synth: Synth) -> None:
+    attachment = resources(synth)["IdentityPoolRoleAttachment"]["Properties"]
+    auth_role = attachment["Roles"]["authenticated"]["Fn::GetAtt"][0]
+    assert auth_role.startswith("IdentityPoolAuthenticatedRole")
+    assert attachment["RoleMappings"] == {
+        kind: {
+            "Type": "Token",
+            "AmbiguousRoleResolution": "AuthenticatedRole",
+            "IdentityProvider": {
+                "Fn::Join": [":", [{"Fn::GetAtt": ["UserPool", "ProviderName"]}, {"Ref": f"{kind.capitalize()}Client"}]]
+            },
+        }
+        for kind in ("web", "native")
+    }
+
+
+def test_identity_pool_and_role_attachment_are_retained_in_prod(prod: Synth) -> None:
+    for logical_id in ("IdentityPool", "IdentityPoolRoleAttachment", "DataBucket", "AccessLogBucket"):
+        resource = resources(prod)[logical_id]
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain"), logical_id
+
+
+def test_data_bucket_is_private_encrypted_versioned_and_tls_only(synth: Synth) -> None:
+    template = synth.template("Auth")
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": {
+                "DestinationBucketName": {"Ref": "AccessLogBucket"},
+                "LogFilePrefix": "data-bucket/",
+            },
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "noncurrent-and-incomplete",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": "DataBucket"},
+            "PolicyDocument": Match.object_like(
+                {
+                    "Statement": Match.array_with(
+                        [
+                            Match.object_like(
+                                {
+                                    "Action": "s3:*",
+                                    "Effect": "Deny",
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                    "Principal": {"AWS": "*"},
+                                }
+                            )
+                        ]
+                    )
+                }
+            ),
+        },
+    )
+
+
+def test_cors_only_for_configured_origins_and_needed_methods(dev: Synth) -> None:
+    (rule,) = resources(dev)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == ["http://localhost:5173"]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
+    assert rule["ExposedHeaders"] == ["ETag"]  # multipart uploads need the part ETags
+    assert "*" not in rule["AllowedHeaders"]
+
+
+def test_no_auto_delete_custom_resource_anywhere(synth: Synth) -> None:
+    for template in synth.templates.values():
+        assert not any(r["Type"].startswith("Custom::S3AutoDeleteObjects") for r in template["Resources"].values())

@@ -1,0 +1,39 @@
+"""One normalised snapshot per stack and profile.
+
+Asset hashes are masked, so editing Lambda code does not change a snapshot; a snapshot changes only
+when infrastructure changes. Review the diff, then refresh with `pytest tests/snapshot --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.support import Synth
+
+_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def normalise(template: dict[str, Any]) -> Any:
+    text = _ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True))
+    return json.loads(text)
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack", ["Auth", "Api"])
+def test_template_snapshot(synth: Synth, stack: str, snapshot_json: SnapshotAssertion) -> None:
+    assert normalise(synth.templates[stack]) == snapshot_json
+
+
+def test_normalise_masks_asset_hashes_only() -> None:
+    template = {"Code": {"S3Key": f"{'ab' * 32}.zip"}, "Name": "keep", "Short": "abc123"}
+    assert normalise(template) == {"Code": {"S3Key": "<asset-hash>.zip"}, "Name": "keep", "Short": "abc123"}
