@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK_FLAGS := --context profile=$(ENV) --no-notices --no-version-reporting
 
-.PHONY: help setup synth test lint typecheck unit guard baseline bench deploy diff e2e destroy bootstrap clean check-config
+.PHONY: help setup synth test lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config
 
 help:
 	@echo "make synth | test | lint | bench | guard | baseline | bootstrap | deploy | diff | e2e | destroy   [ENV=dev|prod]"
@@ -55,7 +55,7 @@ synth: check-config node_modules/.installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy stacks lambdas bench
+	$(BIN)/mypy stacks lambdas bench scripts app.py
 
 test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
@@ -72,8 +72,31 @@ baseline:
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench
 
-bootstrap deploy diff e2e destroy:
-	@echo "make $@: not there yet (issue: deploy path, CLI client and end-to-end suite)."
+# ---- Deploying (needs AWS credentials for the target account; nothing above does) ----
+bootstrap: check-config node_modules/.installed
+	$(CDK) bootstrap $(CDK_FLAGS)
+
+deploy: check-config node_modules/.installed
+	mkdir -p outputs
+	$(CDK) deploy --all --require-approval broadening --outputs-file outputs/$(ENV).json $(CDK_FLAGS)
+	$(BIN)/python -m scripts.signin_url $(ENV)
+
+diff: check-config node_modules/.installed
+	$(CDK) diff --all $(CDK_FLAGS)
+
+# Destroys a profile's stacks. Profiles that retain data (prod) refuse unless FORCE=1, and every
+# run lists what survives and why. Buckets of a destroyable profile are emptied first.
+destroy: synth
+	$(BIN)/python -m scripts.teardown plan --profile $(ENV)
+	@if [ "$$($(BIN)/python -c 'from stacks.config import load_config; print(load_config("$(ENV)").retain)')" = "True" ] \
+	  && [ "$(FORCE)" != "1" ]; then \
+	  echo "make destroy: profile $(ENV) retains data; rerun with FORCE=1 to delete its stacks (retained resources stay)."; \
+	  exit 1; fi
+	$(BIN)/python -m scripts.teardown empty --profile $(ENV)
+	$(CDK) destroy --all --force $(CDK_FLAGS)
+
+e2e:
+	@echo "make e2e: not there yet (issue: deploy path, CLI client and end-to-end suite)."
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -6,9 +6,15 @@ replaces the resource (and loses its data), so they live here and tests pin the 
 
 from __future__ import annotations
 
-# Stacks (the profile prefix is prepended by the factory).
+# Stacks: construct ids; CloudFormation stack names are "<prefix>-auth" and "<prefix>-api".
 AUTH_STACK = "Auth"
 API_STACK = "Api"
+
+
+def stack_name(prefix: str, stack: str) -> str:
+    """CloudFormation stack name of a profile's stack (renaming one creates a new stack)."""
+    return f"{prefix}-{stack.lower()}"
+
 
 # Stateful construct ids: never rename (tests pin the resulting logical IDs).
 USER_POOL = "UserPool"
