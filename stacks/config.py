@@ -416,10 +416,15 @@ class AppConfig(_Model):
 
     def _check_groups(self) -> None:
         seen: set[str] = set()
+        precedences: set[int] = set()
         for i, group in enumerate(self.groups):
             if group.name in seen:
                 raise _KeyError(f"groups.{i}.name", f"duplicate group {group.name!r}")
+            if group.precedence in precedences:
+                # Equal precedence leaves cognito:preferred_role unset for members of both groups.
+                raise _KeyError(f"groups.{i}.precedence", f"{group.precedence} is used by another group")
             seen.add(group.name)
+            precedences.add(group.precedence)
             for j, scope in enumerate(group.scopes):
                 if scope not in names.SCOPES:
                     raise _KeyError(f"groups.{i}.scopes.{j}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")

@@ -115,6 +115,7 @@ BAD: list[tuple[str, str, str, Any, str]] = [
     ("guest grant without guests", "dev", "identity", {"guest_public_read": True},
      "identity: guest_public_read needs allow_guests"),
     ("bad prefix", "dev", "prefix", "Cognito_Ref", "prefix: String should match pattern"),
+    ("duplicate group precedence", "dev", "groups.1.precedence", 0, "groups.1.precedence: 0 is used by another group"),
 ]  # fmt: skip
 
 
