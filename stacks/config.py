@@ -227,7 +227,9 @@ class Tokens(_Model):
     refresh_days: int = Field(default=30, ge=1, le=3650)
     auth_session_minutes: int = Field(default=3, ge=3, le=15)
     customise_access_token: bool = True
-    remove_admin_api_scope: bool = True
+    # Dropping aws.cognito.signin.user.admin also disables the self-service APIs (change password,
+    # TOTP enrolment, passkey registration): only for apps that use none of them.
+    remove_admin_api_scope: bool = False
 
 
 class Group(_Model):
@@ -408,6 +410,11 @@ class AppConfig(_Model):
             raise _KeyError("email.ses_region", "required with sender ses when the profile sets no region")
         if self.production and self.email.sender != "ses":
             raise _KeyError("email.sender", "production needs ses (Cognito's default sender allows ~50 mails a day)")
+        if self.tokens.remove_admin_api_scope and (self.sign_in.passkeys or self.mfa.mode == "OPTIONAL"):
+            raise _KeyError(
+                "tokens.remove_admin_api_scope",
+                "users could then not register passkeys or enrol MFA themselves; set it false",
+            )
         self._check_groups()
         for i, scope in enumerate(self.clients.service.scopes):
             if scope not in names.SCOPES:

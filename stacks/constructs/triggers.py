@@ -49,7 +49,12 @@ class Triggers(Construct):
             },
         )
         user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, pre_sign_up.function)
-        self._pool_policy(pre_sign_up, ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"])
+        # ListIdentityProviders: case-insensitive pools lowercase federated user names, so the exact
+        # provider name to link with is looked up.
+        self._pool_policy(
+            pre_sign_up,
+            ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser", "cognito-idp:ListIdentityProviders"],
+        )
 
         post_confirmation = self._function(
             "PostConfirmation",

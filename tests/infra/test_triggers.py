@@ -91,7 +91,7 @@ def test_trigger_environment_carries_the_config(dev: Synth) -> None:
         "admins": ["profile.read", "files.read", "files.write", "admin"],
         "users": ["profile.read", "files.read", "files.write"],
     }
-    assert env["PreTokenGenerationConfig"]["REMOVE_ADMIN_API_SCOPE"] == "true"
+    assert env["PreTokenGenerationConfig"]["REMOVE_ADMIN_API_SCOPE"] == "false"
     assert env["CustomMessage"]["LOGIN_URL"] == {
         "Fn::Join": ["", ["https://myapp-dev-login.auth.", {"Ref": "AWS::Region"}, ".amazoncognito.com"]]
     }
@@ -100,7 +100,10 @@ def test_trigger_environment_carries_the_config(dev: Synth) -> None:
 @pytest.mark.parametrize(
     ("trigger", "actions"),
     [
-        ("PreSignUp", ["cognito-idp:AdminLinkProviderForUser", "cognito-idp:ListUsers"]),
+        (
+            "PreSignUp",
+            ["cognito-idp:AdminLinkProviderForUser", "cognito-idp:ListIdentityProviders", "cognito-idp:ListUsers"],
+        ),
         ("PostConfirmation", "cognito-idp:AdminAddUserToGroup"),
     ],
 )

@@ -115,6 +115,8 @@ BAD: list[tuple[str, str, str, Any, str]] = [
     ("guest grant without guests", "dev", "identity", {"guest_public_read": True},
      "identity: guest_public_read needs allow_guests"),
     ("bad prefix", "dev", "prefix", "Cognito_Ref", "prefix: String should match pattern"),
+    ("admin API scope removed with self-service MFA", "dev", "tokens.remove_admin_api_scope", True,
+     "tokens.remove_admin_api_scope: users could then not register passkeys or enrol MFA themselves"),
     ("duplicate group precedence", "dev", "groups.1.precedence", 0, "groups.1.precedence: 0 is used by another group"),
 ]  # fmt: skip
 

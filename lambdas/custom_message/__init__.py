@@ -1,0 +1,1 @@
+"""Custom message trigger: branded email and SMS for codes, invitations and password resets."""

@@ -1,0 +1,1 @@
+"""Post confirmation trigger: put newly confirmed users into the default group."""

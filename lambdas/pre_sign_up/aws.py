@@ -1,0 +1,50 @@
+"""Cognito calls of this function. The client is created on first use and reused by the container."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from pre_sign_up.logic import ExistingUser, FederatedIdentity, existing_user, list_users_filter
+
+# Cognito waits 5 s for a trigger: fail fast (2 attempts of at most 1 s connect + 1.5 s read).
+_CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=1.5, retries={"mode": "standard", "max_attempts": 2})
+
+
+@cache
+def cognito_client() -> Any:
+    return boto3.client("cognito-idp", config=_CLIENT_CONFIG)
+
+
+def error_code(error: Exception) -> str:
+    """AWS error code for logs (never the message, which may echo request values such as the email)."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "Unknown"))
+    return type(error).__name__
+
+
+def users_with_email(client: Any, user_pool_id: str, email: str) -> list[ExistingUser]:
+    pages = client.get_paginator("list_users").paginate(UserPoolId=user_pool_id, Filter=list_users_filter(email))
+    return [existing_user(user) for page in pages for user in page.get("Users", [])]
+
+
+def provider_names(client: Any, user_pool_id: str) -> tuple[str, ...]:
+    """The pool's identity provider names (called only on a custom IdP's first sign-in, so not cached)."""
+    pages = client.get_paginator("list_identity_providers").paginate(UserPoolId=user_pool_id)
+    return tuple(p["ProviderName"] for page in pages for p in page.get("Providers", []))
+
+
+def link(client: Any, user_pool_id: str, native_username: str, identity: FederatedIdentity) -> None:
+    client.admin_link_provider_for_user(
+        UserPoolId=user_pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": native_username},
+        SourceUser={
+            "ProviderName": identity.provider,
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": identity.subject,
+        },
+    )

@@ -1,0 +1,90 @@
+"""Lambda entry point: pre sign-up (PreSignUp_SignUp, PreSignUp_AdminCreateUser, PreSignUp_ExternalProvider)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PreSignUpTriggerEvent
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pre_sign_up import aws
+from pre_sign_up.config import load_policy
+from pre_sign_up.logic import (
+    EXTERNAL_PROVIDER,
+    SIGN_UP,
+    SOCIAL_PROVIDERS,
+    TRY_AGAIN,
+    AccountLinkedError,
+    SignUpRejectedError,
+    canonical_provider_name,
+    check_email,
+    is_linked,
+    is_verified,
+    link_destination,
+    parse_federated_username,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+POLICY = load_policy(os.environ)
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(raw_event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    event = PreSignUpTriggerEvent(raw_event)
+    # No correlation id: the user has no `sub` yet, and userName may be an email or an IdP subject.
+    logger.append_keys(trigger_source=event.trigger_source)
+    attributes = event.request.user_attributes or {}
+    try:
+        email = check_email(attributes.get("email"), POLICY)
+        if event.trigger_source == EXTERNAL_PROVIDER:
+            link_to_native_account(event, email, provider_email_verified=is_verified(attributes.get("email_verified")))
+    except SignUpRejectedError as rejection:
+        metrics.add_metric(name="SignUpRejected", unit=MetricUnit.Count, value=1)
+        logger.info("sign-up rejected", extra={"reason": rejection.reason})
+        raise
+    except AccountLinkedError as linked:
+        metrics.add_metric(name="AccountLinked", unit=MetricUnit.Count, value=1)
+        logger.info("federated identity linked to the existing native user", extra={"provider": linked.provider})
+        raise
+    if event.trigger_source == SIGN_UP:
+        # Native sign-ups always confirm their email with a code; never auto-confirm or auto-verify.
+        event.response.auto_confirm_user = False
+        event.response.auto_verify_email = False
+    metrics.add_metric(name="SignUpAccepted", unit=MetricUnit.Count, value=1)
+    logger.info("sign-up accepted")
+    return event.raw_event
+
+
+def link_to_native_account(event: PreSignUpTriggerEvent, email: str, *, provider_email_verified: bool) -> None:
+    """Link the federated identity to a native user with the same verified email, if there is one.
+
+    Returns when there is no such user (Cognito then creates the federated user); raises AccountLinkedError
+    after linking, or SignUpRejectedError when linking is not safe.
+    """
+    identity = parse_federated_username(event.user_name)
+    client = aws.cognito_client()
+    try:
+        users = aws.users_with_email(client, event.user_pool_id, email)
+        destination = link_destination(email, provider_email_verified, users)
+        if destination is None:
+            return
+        provider = canonical_provider_name(identity.provider, ())
+        if provider not in SOCIAL_PROVIDERS:
+            provider = canonical_provider_name(identity.provider, aws.provider_names(client, event.user_pool_id))
+        identity = identity._replace(provider=provider)
+        if not is_linked(destination, identity):  # a retried invocation may find the link already made
+            aws.link(client, event.user_pool_id, destination.username, identity)
+    except (BotoCoreError, ClientError) as error:
+        logger.error("cognito call failed", extra={"error_code": aws.error_code(error)})
+        raise SignUpRejectedError(TRY_AGAIN, "cognito_error") from None
+    raise AccountLinkedError(identity.provider)

@@ -1,0 +1,66 @@
+"""Scope and claim decisions for the V2_0 pre token generation event; no AWS objects involved."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from pre_token_generation.config import Config
+
+# Scope of Cognito's self-service user APIs, present in every SDK sign-in access token.
+COGNITO_ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
+# V2 claims may be arrays of strings, in both the ID and the access token.
+ROLES_CLAIM = "roles"
+
+
+class TokenOverrides(NamedTuple):
+    """The `claimsAndScopeOverrideDetails` response plus what happened, for metrics and logs."""
+
+    details: dict[str, Any]
+    scopes_added: list[str]
+    admin_withheld: bool
+
+
+def allowed_scopes(groups: Sequence[str], config: Config) -> tuple[frozenset[str], bool]:
+    """Full scope names the user's groups grant, and whether the admin scope had to be withheld.
+
+    Unknown groups (such as the `<poolId>_<Provider>` group of federated users) grant nothing. The admin
+    scope is only ever granted to members of the admin group, whatever GROUP_SCOPES says.
+    """
+    allowed: frozenset[str] = frozenset()
+    for group in groups:
+        allowed = allowed | config.group_scopes.get(group, frozenset())
+    if config.admin_scope in allowed and config.admin_group not in groups:
+        return allowed - {config.admin_scope}, True
+    return allowed, False
+
+
+def customise_tokens(groups: Sequence[str], granted: Sequence[str], config: Config) -> TokenOverrides:
+    """Add the group scopes missing from the access token, suppress the ones the groups do not allow.
+
+    `granted` holds the scopes Cognito would issue (from the OAuth request, or only the admin API scope
+    for SDK sign-ins). Scopes of our resource server survive only if the groups allow them; other scopes
+    (openid, email, other resource servers) are left alone, except the admin API scope when configured.
+    """
+    allowed, admin_withheld = allowed_scopes(groups, config)
+    to_add = sorted(allowed.difference(granted))
+    to_suppress = sorted({s for s in granted if s.startswith(config.scope_prefix) and s not in allowed})
+    if config.remove_admin_api_scope:
+        to_suppress.append(COGNITO_ADMIN_API_SCOPE)
+    roles = sorted({g for g in groups if g in config.known_groups})
+    details = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {ROLES_CLAIM: roles}},
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {ROLES_CLAIM: roles},
+            "scopesToAdd": to_add,
+            "scopesToSuppress": to_suppress,
+        },
+    }
+    return TokenOverrides(details, to_add, admin_withheld)
+
+
+def str_list(value: object) -> list[str]:
+    """The strings of a list from the event; anything else (missing, null, odd types) counts as empty."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str)]

@@ -1,0 +1,220 @@
+"""Pre token generation V2_0: scopes from groups, the roles claim, and what must never be granted."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pre_token_generation.config import ConfigError, load_config
+from pre_token_generation.logic import COGNITO_ADMIN_API_SCOPE, customise_tokens
+from tests.unit.events import (
+    FakeLambdaContext,
+    assert_lean_import,
+    assert_no_personal_data,
+    import_handler,
+    load_event,
+    log_lines,
+    metric_names,
+    powertools_env,
+)
+
+RS = "cognito-ref-api"
+GROUP_SCOPES = {
+    "admins": ["profile.read", "files.read", "files.write", "admin"],
+    "users": ["profile.read", "files.read", "files.write"],
+}
+ENV = {
+    "GROUP_SCOPES": json.dumps(GROUP_SCOPES),
+    "RESOURCE_SERVER_IDENTIFIER": RS,
+    "ADMIN_GROUP": "admins",
+    "ADMIN_SCOPE": "admin",
+    "REMOVE_ADMIN_API_SCOPE": "true",
+}
+USER_SCOPES = [f"{RS}/files.read", f"{RS}/files.write", f"{RS}/profile.read"]
+ADMIN = f"{RS}/admin"
+
+
+def full(*short: str) -> list[str]:
+    return sorted(f"{RS}/{s}" for s in short)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    powertools_env(monkeypatch)
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    return dict(ENV)
+
+
+@pytest.fixture
+def handler(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> ModuleType:
+    return import_handler("pre_token_generation", monkeypatch)
+
+
+def invoke(handler: ModuleType, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = handler.lambda_handler(load_event(name), FakeLambdaContext())
+    return result
+
+
+def access(event: dict[str, Any]) -> dict[str, Any]:
+    details: dict[str, Any] = event["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    return details
+
+
+def id_claims(event: dict[str, Any]) -> dict[str, Any]:
+    claims: dict[str, Any] = event["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"][
+        "claimsToAddOrOverride"
+    ]
+    return claims
+
+
+def test_sdk_sign_in_gets_group_scopes_and_loses_the_admin_api_scope(handler: ModuleType) -> None:
+    # Given an SRP sign-in of a `users` member, whose access token would only carry the admin API scope
+    event = invoke(handler, "pre_token_generation_sdk_sign_in")
+
+    # Then the API scopes of the group are added and aws.cognito.signin.user.admin is removed
+    assert access(event)["scopesToAdd"] == USER_SCOPES
+    assert access(event)["scopesToSuppress"] == [COGNITO_ADMIN_API_SCOPE]
+    assert ADMIN not in access(event)["scopesToAdd"]
+    assert access(event)["claimsToAddOrOverride"] == {"roles": ["users"]}
+    assert id_claims(event) == {"roles": ["users"]}
+    # and the rest of the event is returned untouched
+    assert event["request"] == load_event("pre_token_generation_sdk_sign_in")["request"]
+
+
+def test_admin_refresh_gets_the_admin_scope(handler: ModuleType) -> None:
+    event = invoke(handler, "pre_token_generation_admin_refresh")
+
+    assert access(event)["scopesToAdd"] == full("admin", "files.read", "files.write", "profile.read")
+    assert id_claims(event) == {"roles": ["admins", "users"]}
+
+
+def test_oauth_scopes_of_our_server_survive_only_if_the_groups_allow_them(handler: ModuleType) -> None:
+    # Given a federated `users` member whose OAuth request was granted admin (the client allows it)
+    event = invoke(handler, "pre_token_generation_hosted_auth")
+
+    # Then admin is suppressed, the allowed scopes are kept, missing ones added, foreign scopes untouched
+    assert access(event)["scopesToSuppress"] == [ADMIN, COGNITO_ADMIN_API_SCOPE]
+    assert access(event)["scopesToAdd"] == full("files.write")
+    suppressed = set(access(event)["scopesToSuppress"])
+    assert not suppressed & {"openid", "email", "profile", "other-api/read", f"{RS}/profile.read"}
+    # and the automatic `<poolId>_Google` group is not a role
+    assert id_claims(event) == {"roles": ["users"]}
+
+
+def test_user_without_groups_gets_no_scopes(handler: ModuleType) -> None:
+    event = invoke(handler, "pre_token_generation_no_groups")
+
+    assert access(event)["scopesToAdd"] == []
+    assert access(event)["scopesToSuppress"] == [COGNITO_ADMIN_API_SCOPE]
+    assert id_claims(event) == {"roles": []}
+
+
+@pytest.mark.parametrize(
+    "request_patch",
+    [
+        {"groupConfiguration": None, "scopes": None},
+        {"groupConfiguration": {"groupsToOverride": None}},
+        {"groupConfiguration": {"groupsToOverride": ["users", 7, None]}, "scopes": "openid"},
+    ],
+)
+def test_odd_events_are_handled(handler: ModuleType, request_patch: dict[str, Any]) -> None:
+    event = load_event("pre_token_generation_sdk_sign_in")
+    event["request"].update(request_patch)
+    event["response"] = None
+
+    result = handler.lambda_handler(event, FakeLambdaContext())
+
+    assert "claimsAndScopeOverrideDetails" in result["response"]
+
+
+def test_admin_api_scope_kept_when_configured(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REMOVE_ADMIN_API_SCOPE", "false")
+    handler = import_handler("pre_token_generation", monkeypatch)
+
+    assert access(invoke(handler, "pre_token_generation_sdk_sign_in"))["scopesToSuppress"] == []
+
+
+def test_misconfigured_group_scopes_never_grant_admin_outside_admins(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given GROUP_SCOPES that wrongly gives `users` the admin scope
+    monkeypatch.setenv("GROUP_SCOPES", json.dumps({**GROUP_SCOPES, "users": ["profile.read", "admin"]}))
+    handler = import_handler("pre_token_generation", monkeypatch)
+
+    # When a `users` member signs in
+    event = invoke(handler, "pre_token_generation_sdk_sign_in")
+
+    # Then admin is not granted, and both the cold start and the invocation say so
+    assert access(event)["scopesToAdd"] == full("profile.read")
+    output = capsys.readouterr().out
+    warnings = [line for line in log_lines(output) if line.get("level") == "WARNING"]
+    assert warnings[0]["groups"] == ["users"]
+    assert "AdminScopeWithheld" in metric_names(output)
+
+
+def test_logs_and_metrics_carry_no_personal_data(handler: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("pre_token_generation_sdk_sign_in", "pre_token_generation_hosted_auth"):
+        invoke(handler, name)
+
+    output = capsys.readouterr().out
+    assert metric_names(output) == ["ScopesAdded", "ScopesAdded"]
+    assert_no_personal_data(output)
+
+
+@pytest.mark.parametrize(
+    ("patch", "variable"),
+    [
+        ({"GROUP_SCOPES": ""}, "GROUP_SCOPES"),
+        ({"GROUP_SCOPES": "{not json"}, "GROUP_SCOPES"),
+        ({"GROUP_SCOPES": '["users"]'}, "GROUP_SCOPES"),
+        ({"GROUP_SCOPES": '{"users": "profile.read"}'}, "GROUP_SCOPES"),
+        ({"GROUP_SCOPES": '{"users": ["cognito-ref-api/profile.read"]}'}, "GROUP_SCOPES"),
+        ({"GROUP_SCOPES": '{"my users": ["profile.read"]}'}, "GROUP_SCOPES"),
+        ({"RESOURCE_SERVER_IDENTIFIER": "has space"}, "RESOURCE_SERVER_IDENTIFIER"),
+        ({"REMOVE_ADMIN_API_SCOPE": "yes"}, "REMOVE_ADMIN_API_SCOPE"),
+        ({"ADMIN_SCOPE": "a b"}, "ADMIN_SCOPE"),
+    ],
+)
+def test_invalid_configuration_fails_at_cold_start_naming_the_variable(patch: dict[str, str], variable: str) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        load_config({**ENV, **patch})
+
+
+def test_defaults() -> None:
+    config = load_config({"GROUP_SCOPES": "{}", "RESOURCE_SERVER_IDENTIFIER": "https://api.example.com"})
+
+    assert (config.admin_group, config.admin_scope) == ("admins", "https://api.example.com/admin")
+    assert config.remove_admin_api_scope is False
+
+
+CONFIG = load_config(ENV | {"GROUP_SCOPES": json.dumps({**GROUP_SCOPES, "users": ["profile.read", "admin"]})})
+SCOPE_POOL = [*full("profile.read", "files.read", "files.write", "admin"), "openid", COGNITO_ADMIN_API_SCOPE, "x/y"]
+
+
+@given(
+    groups=st.lists(st.sampled_from(["admins", "users", "us-east-1_X_Google", "other"]), max_size=4),
+    granted=st.lists(st.sampled_from(SCOPE_POOL), max_size=7),
+)
+def test_final_scopes_never_exceed_what_the_groups_allow(groups: list[str], granted: list[str]) -> None:
+    details = customise_tokens(groups, granted, CONFIG).details["accessTokenGeneration"]
+    final = (set(granted) - set(details["scopesToSuppress"])) | set(details["scopesToAdd"])
+
+    allowed: set[str] = set()
+    for group in groups:
+        allowed |= CONFIG.group_scopes.get(group, frozenset())
+    ours = {s for s in final if s.startswith(f"{RS}/")}
+    assert ours <= allowed
+    assert (ADMIN in final) == ("admins" in groups)
+    assert COGNITO_ADMIN_API_SCOPE not in final
+    foreign = {s for s in granted if not s.startswith(f"{RS}/") and s != COGNITO_ADMIN_API_SCOPE}
+    assert final - ours == foreign
+
+
+def test_handler_imports_neither_aws_sdk_nor_pydantic(env: dict[str, str]) -> None:
+    assert_lean_import("pre_token_generation.handler")
