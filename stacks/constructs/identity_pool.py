@@ -47,7 +47,14 @@ def own_files_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(
             sid="OwnObjects",
-            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+            # Multipart: abort and list parts, so a client can resume or clean up its own uploads.
+            actions=[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
             resources=[bucket.arn_for_objects(f"{own_prefix}*")],
             conditions=has_sub,
         ),

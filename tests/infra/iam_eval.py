@@ -3,8 +3,9 @@
 `Stacks` resolves CloudFormation intrinsics (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, cross-stack outputs,
 pseudo parameters) to concrete values and collects a role's effective identity policies (inline
 policies, `AWS::IAM::Policy` resources and attached customer-managed policies) and a bucket's
-policy. `evaluate` sends a batch of requests to `iam_simulate.mjs` (@cloud-copilot/iam-simulate,
-AGPL-3.0, test-only) in one Node process and returns one decision per request.
+policy. `evaluate_many` sends batches of requests (one batch per subject) to `iam_simulate.mjs`
+(@cloud-copilot/iam-simulate, AGPL-3.0, test-only) in one Node process and returns one decision
+per request.
 
 Anything the resolver does not understand raises: a policy that cannot be resolved exactly is never
 evaluated approximately.

@@ -103,6 +103,9 @@ def listing(id_: str, prefix: str | None, expect: Expect, *, sub: str | None = A
     return Case(f"list-{id_}", Request("s3:ListBucket", bucket, context(sub, **keys)), expect)
 
 
+# Multipart-upload actions on the caller's own objects (resume and clean up).
+OWN_MULTIPART = frozenset({"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"})
+
 # Identity-pool roles of signed-in users: the authenticated role and every group role.
 USER_CASES = [
     *objects("own-object", f"private/{A}/notes.txt", get=ALLOWED, put_delete=ALLOWED),
@@ -240,7 +243,7 @@ def get_if(grant: str) -> Callable[[Grants], frozenset[str]]:
 
 
 USER_SWEEPS = [
-    Sweep("own-object", obj(f"private/{A}/notes.txt"), lambda _: OBJECT_RW | {"s3:AbortMultipartUpload"}),
+    Sweep("own-object", obj(f"private/{A}/notes.txt"), lambda _: OBJECT_RW | OWN_MULTIPART),
     Sweep("other-user-object", obj(f"private/{B}/notes.txt"), get_if("read_all_private")),
     Sweep("public-object", obj("public/x"), get_if("public_read")),
     Sweep("bucket-root-object", obj("file.txt"), nothing),
