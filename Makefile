@@ -55,7 +55,8 @@ synth: check-config node_modules/.installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy stacks lambdas bench scripts app.py
+	MYPYPATH=lambdas $(BIN)/mypy lambdas bench
+	$(BIN)/mypy stacks scripts app.py
 
 test: setup lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -5,8 +5,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from pathlib import Path
 
 import bench
+
+# Lambda code is imported the way Lambda imports it: with lambdas/ as the package root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas"))
 
 
 def main(argv: list[str]) -> int:

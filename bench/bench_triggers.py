@@ -14,7 +14,6 @@ import contextlib
 import importlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -153,7 +152,6 @@ def main() -> None:
     ]
 
     os.environ.update(ENV)
-    sys.path.insert(0, str(REPO / "lambdas"))
     with _quiet():
         warm = _warm_rows()
 

@@ -1,0 +1,75 @@
+"""Request and response bodies of the HTTP API (they also make up the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Generous for a <= 512-byte key; the sanitiser enforces the real limit with a clear message.
+MAX_KEY_CHARS = 1024
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorBody(_Body):
+    message: str = Field(description="What went wrong, safe to show to the user")
+
+
+class Health(_Body):
+    status: Literal["ok"] = "ok"
+
+
+class Me(_Body):
+    sub: str = Field(description="The user pool `sub` (for client-credentials tokens: the client id)")
+    username: str | None
+    email: str | None = Field(description="Only when the token carries it (access tokens usually do not)")
+    groups: list[str]
+    scopes: list[str]
+
+
+class FileItem(_Body):
+    key: str = Field(description="Relative to the caller's own prefix")
+    size: int
+    last_modified: datetime
+    etag: str
+
+
+class FileList(_Body):
+    items: list[FileItem]
+    next_token: str | None = Field(description="Pass as `next_token` to get the next page; null on the last page")
+
+
+class UploadRequest(_Body):
+    key: str = Field(min_length=1, max_length=MAX_KEY_CHARS, description="Relative key, e.g. `photos/cat.png`")
+    content_type: str = Field(min_length=1, max_length=255, description="Must be one of the allowed types")
+
+
+class UploadUrl(_Body):
+    url: str = Field(description="POST a multipart/form-data request here")
+    fields: dict[str, str] = Field(description="Send these form fields first, then the `file` field last")
+    key: str = Field(description="The sanitised relative key the object will have")
+    max_bytes: int
+    expires_in: int = Field(description="Seconds until the URL and policy expire")
+
+
+class DownloadUrl(_Body):
+    url: str
+    expires_in: int
+
+
+class AdminUser(_Body):
+    username: str
+    sub: str | None
+    email: str | None
+    status: str | None
+    enabled: bool
+    created: datetime | None
+
+
+class UserList(_Body):
+    users: list[AdminUser]
+    next_token: str | None

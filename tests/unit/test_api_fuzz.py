@@ -1,0 +1,161 @@
+"""Property: no request, however malformed, makes the API answer 5xx or anything but JSON.
+
+Requests are generated from docs/openapi.json (every route, with junk and valid-looking values for its
+parameters and body) and at random (paths, methods, headers, bodies, claims), and run through the real
+handler in process against moto S3.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.api_events import ALICE, FOREIGN_CLIENT, ApiEnv, access_claims, api_environment, http_event, key_path
+
+EXAMPLES = 1000
+DOC = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
+OPERATIONS = [(method.upper(), path, op) for path, item in DOC["paths"].items() for method, op in item.items()]
+EXISTING_KEYS = ["a.txt", "docs/b.txt", "r\u00e9sum\u00e9.pdf"]
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
+junk = st.text(max_size=30)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | junk,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(junk, inner, max_size=4),
+    max_leaves=10,
+)
+key_values = st.sampled_from(EXISTING_KEYS) | st.sampled_from(["../x", "/a", "a//b", "a\x00b", "x" * 600]) | junk
+path_values = key_values.map(key_path) | junk.map(lambda s: quote(s, safe="/%")) | junk
+content_types = st.sampled_from(["image/png", "text/plain", "text/html", "application/json", ""]) | junk
+upload_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "key": key_values | json_values,
+        "content_type": content_types | json_values,
+        "extra": json_values,
+    },
+)
+bodies = st.one_of(
+    st.none(),
+    upload_bodies.map(json.dumps),
+    json_values.map(json.dumps),
+    junk,
+    st.integers(0, 3000).map(lambda depth: "[" * depth + "]" * depth),
+    st.integers(7000, 9000).map(lambda size: json.dumps({"key": "a" * size, "content_type": "text/plain"})),
+)
+query_values = st.integers(-10, 2000).map(str) | st.sampled_from(["", "1,2", "abc", "1e3", "QQ", "__8"]) | junk
+header_values = (
+    st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain", "multipart/form-data",
+                     "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", ""]) | junk
+)  # fmt: skip
+claim_values = st.one_of(
+    st.sampled_from(["id", "access", "[users]", "[]", ALICE.upper()]),
+    junk,
+    st.integers().map(str),
+    st.lists(junk, max_size=3),
+    st.integers(),
+    st.none(),
+)
+claim_names = st.sampled_from(["sub", "token_use", "client_id", "scope", "cognito:groups", "iss", "username", "email"])
+
+
+def claims(user_pool_id: str) -> st.SearchStrategy[dict[str, Any] | None]:
+    """None (public route), an admin's valid access token, a well-formed but wrong one, one with a few
+    claims spoilt, or random claims."""
+    scopes = ("profile.read", "files.read", "files.write", "admin")
+    valid = access_claims(user_pool_id, scopes=scopes, groups=("admins", "users"))
+    wrong = [
+        {**valid, "token_use": "id"},
+        {**valid, "client_id": FOREIGN_CLIENT},
+        {**valid, "scope": "cognito-ref-api/profile.read"},
+        {**valid, "cognito:groups": "[users]"},
+    ]
+    return st.one_of(
+        st.none(),
+        st.just(valid),
+        st.sampled_from(wrong),
+        st.dictionaries(claim_names, claim_values, max_size=3).map(lambda changes: {**valid, **changes}),
+        st.dictionaries(claim_names | junk, claim_values, max_size=5),
+    )
+
+
+@st.composite
+def documented_requests(draw: st.DrawFn) -> dict[str, Any]:
+    """A request to a route of the OpenAPI document, its parameters filled with good and bad values."""
+    method, template, operation = draw(st.sampled_from(OPERATIONS))
+    path = template.replace("{key}", draw(path_values))
+    params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+    query = draw(st.dictionaries(st.sampled_from(params) if params else junk, query_values, max_size=2))
+    body = draw(bodies) if "requestBody" in operation else draw(st.none() | bodies)
+    return {"method": method, "path": path, "query": query, "body": body}
+
+
+@st.composite
+def random_requests(draw: st.DrawFn) -> dict[str, Any]:
+    method = draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]) | junk)
+    path = "/" + draw(st.text(max_size=40))
+    query = draw(st.dictionaries(junk, query_values, max_size=3))
+    return {"method": method, "path": path, "query": query, "body": draw(bodies)}
+
+
+@st.composite
+def events(draw: st.DrawFn, user_pool_id: str) -> dict[str, Any]:
+    request = draw(st.one_of(documented_requests(), documented_requests(), random_requests()))
+    headers = draw(
+        st.dictionaries(st.sampled_from(["content-type", "Content-Type", "x-junk"]), header_values, max_size=2)
+    )
+    event = http_event(
+        request["method"],
+        request["path"],
+        claims=draw(claims(user_pool_id)),
+        query=request["query"],
+        body=request["body"],
+        headers=headers,
+        is_base64=draw(st.booleans()),
+    )
+    if draw(st.integers(0, 9)) == 0:  # sometimes a body that is not what isBase64Encoded claims
+        event["body"] = draw(st.binary(max_size=40).map(lambda b: base64.b64encode(b).decode()) | junk)
+    return event
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiEnv]:
+    with api_environment(monkeypatch, user_pool=True) as env:
+        for key in EXISTING_KEYS:
+            env.put(key)
+        yield env
+
+
+def test_no_generated_request_gets_a_5xx_or_a_non_json_answer(api: ApiEnv) -> None:
+    statuses: Counter[int] = Counter()
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(event=events(api.user_pool_id))
+    def check(event: dict[str, Any]) -> None:
+        reply = api.call(event)  # parses the body as JSON, or fails
+        statuses[reply.status] += 1
+        assert reply.status < 500, (reply.status, reply.body)
+        if reply.status >= 400:
+            assert isinstance(reply.body, dict), reply.body
+            assert set(reply.body) == {"message"}, reply.body
+            assert isinstance(reply.body["message"], str)
+            assert reply.body["message"]
+        elif reply.status != 204:
+            assert isinstance(reply.body, dict)
+
+    check()
+
+    assert statuses.total() >= EXAMPLES
+    # The generator reaches the logic, not only the edges: successes and a spread of rejections.
+    assert statuses[200] > 0
+    assert {400, 401, 403, 404, 422} <= set(statuses), statuses
