@@ -1,0 +1,306 @@
+"""`python -m client COMMAND`: try the deployed stack from a terminal. See docs/cli.md.
+
+Reads outputs/<profile>.json (or --outputs). Tokens are cached in ~/.cache/cognito-ref/<profile>.json (0600)
+and never printed unless `tokens --show-tokens` asks for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import mimetypes
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from client import auth
+from client.api import ApiClient
+from client.cache import Session, SessionCache, cache_path
+from client.errors import CliError, describe
+from client.outputs import StackOutputs, default_path, load_outputs
+from client.storage import UserStorage
+from lambdas.shared.cognito_jwt import JwtInvalidError
+
+Handler = Callable[["Context"], int | None]
+PASSWORD_ENV = "CLIENT_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+# `preflight` exit status when the end-to-end suite cannot run here (no outputs file or no credentials).
+EXIT_SKIP = 3
+
+
+@dataclass(frozen=True)
+class Context:
+    args: argparse.Namespace
+    outputs: StackOutputs
+    cache: SessionCache
+
+    def idp(self) -> Any:
+        return auth.cognito_client(self.outputs)
+
+    def session(self) -> Session:
+        """The cached session, refreshed (and re-cached) when its tokens are about to expire."""
+        cached = self.cache.load(self.outputs)
+        fresh = auth.ensure_fresh(self.idp(), cached)
+        if fresh is not cached:
+            self.cache.save(fresh)
+        return fresh
+
+    def api(self) -> ApiClient:
+        return ApiClient(self.outputs.api_url, self.session().tokens.access_token)
+
+    def storage(self) -> UserStorage:
+        return UserStorage.for_user(self.outputs, self.session().tokens)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def _password(*, confirm: bool) -> str:
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass("Password: ")
+    if confirm and PASSWORD_ENV not in os.environ and getpass.getpass("Repeat password: ") != password:
+        raise CliError("The passwords do not match.")
+    if not password:
+        raise CliError(f"No password given (type it at the prompt or set {PASSWORD_ENV}).")
+    return password
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise CliError(f"Cannot read {path}: {error.strerror}") from None
+
+
+def _write(path: Path, content: bytes, *, force: bool) -> None:
+    if path.exists() and not force:
+        raise CliError(f"{path} exists: pass --out PATH or --force.")
+    path.write_bytes(content)
+
+
+def _content_type(args: argparse.Namespace) -> str:
+    return args.content_type or mimetypes.guess_type(args.path)[0] or "application/octet-stream"
+
+
+def cmd_signup(ctx: Context) -> None:
+    confirmed = auth.sign_up(ctx.idp(), ctx.outputs, ctx.args.email, _password(confirm=True))
+    if confirmed:
+        print(f"Account {ctx.args.email} created and confirmed: `signin {ctx.args.email}`.")
+    else:
+        print(f"Account created: run `confirm {ctx.args.email} CODE` with the code emailed to you.")
+
+
+def cmd_confirm(ctx: Context) -> None:
+    auth.confirm_sign_up(ctx.idp(), ctx.outputs, ctx.args.email, ctx.args.code)
+    print(f"Confirmed: `signin {ctx.args.email}`.")
+
+
+def cmd_resend_code(ctx: Context) -> None:
+    auth.resend_code(ctx.idp(), ctx.outputs, ctx.args.email)
+    print(f"If {ctx.args.email} has an unconfirmed account, a new code is on its way.")
+
+
+def cmd_signin(ctx: Context) -> None:
+    session = auth.sign_in(ctx.idp(), ctx.outputs, ctx.args.email, _password(confirm=False))
+    ctx.cache.save(session)
+    sub = auth.decode_claims(session.tokens.id_token)["sub"]
+    print(f"Signed in as {session.email} (sub {sub}); session cached in {ctx.cache.path}.")
+
+
+def cmd_tokens(ctx: Context) -> int:
+    tokens = ctx.session().tokens
+    access_verifier, id_verifier = auth.verifiers(ctx.outputs)
+    try:
+        id_claims, access_claims = id_verifier.verify(tokens.id_token), access_verifier.verify(tokens.access_token)
+        verification = f"ok: signature, issuer, client and expiry checked with {ctx.outputs.jwks_url}"
+    except JwtInvalidError as error:
+        id_claims, access_claims = auth.decode_claims(tokens.id_token), auth.decode_claims(tokens.access_token)
+        verification = f"FAILED: {error}"
+    shown: dict[str, Any] = {"verification": verification, "id_token": id_claims, "access_token": access_claims}
+    if ctx.args.show_tokens:
+        shown["raw"] = {"id": tokens.id_token, "access": tokens.access_token, "refresh": tokens.refresh_token}
+    _print_json(shown)
+    return 0 if verification.startswith("ok") else 1
+
+
+def cmd_health(ctx: Context) -> None:
+    _print_json(ApiClient(ctx.outputs.api_url, None).health())
+
+
+def cmd_me(ctx: Context) -> None:
+    _print_json(ctx.api().me())
+
+
+def cmd_files(ctx: Context) -> None:
+    _print_json(ctx.api().list_files(limit=ctx.args.limit, next_token=ctx.args.next_token))
+
+
+def cmd_upload(ctx: Context) -> None:
+    key = ctx.api().upload(ctx.args.key or Path(ctx.args.path).name, _read(ctx.args.path), _content_type(ctx.args))
+    print(f"Uploaded {ctx.args.path} as {key}.")
+
+
+def cmd_download(ctx: Context) -> None:
+    out = Path(ctx.args.out or Path(ctx.args.key).name)
+    _write(out, ctx.api().download(ctx.args.key), force=ctx.args.force)
+    print(f"Downloaded {ctx.args.key} to {out}.")
+
+
+def cmd_delete(ctx: Context) -> None:
+    ctx.api().delete_file(ctx.args.key)
+    print(f"Deleted {ctx.args.key}.")
+
+
+def cmd_admin_users(ctx: Context) -> None:
+    _print_json(ctx.api().admin_users(limit=ctx.args.limit, next_token=ctx.args.next_token))
+
+
+def cmd_s3_put(ctx: Context) -> None:
+    storage = ctx.storage()
+    full_key = storage.put(ctx.args.key or Path(ctx.args.path).name, _read(ctx.args.path), _content_type(ctx.args))
+    print(f"Uploaded {ctx.args.path} to s3://{storage.bucket}/{full_key}.")
+
+
+def cmd_s3_get(ctx: Context) -> None:
+    out = Path(ctx.args.out or Path(ctx.args.key).name)
+    _write(out, ctx.storage().get(ctx.args.key), force=ctx.args.force)
+    print(f"Downloaded {ctx.args.key} to {out}.")
+
+
+def cmd_s3_ls(ctx: Context) -> None:
+    _print_json(ctx.storage().objects())
+
+
+def cmd_signout(ctx: Context) -> None:
+    idp = ctx.idp()
+    try:
+        if ctx.args.everywhere:
+            auth.global_sign_out(idp, auth.ensure_fresh(idp, ctx.cache.load(ctx.outputs)))
+        else:
+            auth.revoke(idp, ctx.cache.load(ctx.outputs))
+    except auth.SessionEndedError:
+        pass  # nothing left to revoke
+    ctx.cache.clear()
+    print("Signed out everywhere." if ctx.args.everywhere else "Signed out: this session's tokens are revoked.")
+
+
+def preflight(outputs_path: Path) -> tuple[int, str]:
+    """Can the end-to-end suite run? (0, what it will use) / (EXIT_SKIP, why not) / (1, what is wrong)."""
+    if not outputs_path.is_file():
+        return EXIT_SKIP, f"e2e skipped: {outputs_path} not found (run `make deploy` first)"
+    try:
+        outputs = load_outputs(outputs_path)
+    except CliError as error:
+        return 1, f"e2e: {error}"
+    session = boto3.Session(region_name=outputs.region)
+    if session.get_credentials() is None:
+        return EXIT_SKIP, "e2e skipped: no AWS credentials (set AWS_PROFILE or run `aws sso login`)"
+    try:
+        account = session.client("sts").get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as error:
+        return 1, f"e2e: AWS credentials do not work: {describe(error)}"
+    if account != outputs.account:
+        return 1, f"e2e: credentials are for account {account}, the stack in {outputs_path} is in {outputs.account}"
+    return 0, f"e2e: running against {outputs.user_pool_id} ({outputs.region}, account {account}) from {outputs_path}"
+
+
+def _profile(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+        raise argparse.ArgumentTypeError(f"invalid profile name {name!r}")
+    return name
+
+
+def _common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--profile/--outputs, accepted before and after the command (the later one wins)."""
+    parser.add_argument(
+        "--profile", type=_profile, default="dev" if defaults else argparse.SUPPRESS, help="default: dev"
+    )
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=None if defaults else argparse.SUPPRESS,
+        help="outputs file (default: outputs/<profile>.json)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m client", description="Try the deployed Cognito stack.")
+    _common_options(parser, defaults=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler | None, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _common_options(sub, defaults=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("signup", cmd_signup, "create an account (password from the prompt or CLIENT_PASSWORD)").add_argument(
+        "email"
+    )
+    confirm = command("confirm", cmd_confirm, "confirm an account with the emailed code")
+    confirm.add_argument("email")
+    confirm.add_argument("code")
+    command("resend-code", cmd_resend_code, "email a new confirmation code").add_argument("email")
+    command("signin", cmd_signin, "sign in with SRP and cache the session").add_argument("email")
+    tokens = command("tokens", cmd_tokens, "verify the cached tokens and show their claims")
+    tokens.add_argument("--show-tokens", action="store_true", help="also print the raw tokens (secrets!)")
+    command("health", cmd_health, "GET /health (no token)")
+    command("me", cmd_me, "GET /me")
+    for name, handler, help_text in (
+        ("files", cmd_files, "GET /files: list your files through the API"),
+        ("admin-users", cmd_admin_users, "GET /admin/users (admins group only)"),
+    ):
+        paged = command(name, handler, help_text)
+        paged.add_argument("--limit", type=int)
+        paged.add_argument("--next-token")
+    for name, handler, help_text in (
+        ("upload", cmd_upload, "upload a file through the API's presigned POST"),
+        ("s3-put", cmd_s3_put, "upload a file straight to S3 with identity-pool credentials"),
+    ):
+        put = command(name, handler, help_text)
+        put.add_argument("path")
+        put.add_argument("--key", help="relative key (default: the file name)")
+        put.add_argument("--content-type", help="default: guessed from the file name")
+    for name, handler, help_text in (
+        ("download", cmd_download, "download one of your files through the API"),
+        ("s3-get", cmd_s3_get, "download one of your files straight from S3"),
+    ):
+        get = command(name, handler, help_text)
+        get.add_argument("key")
+        get.add_argument("--out", help="file to write (default: the key's last segment)")
+        get.add_argument("--force", action="store_true", help="overwrite an existing file")
+    command("delete", cmd_delete, "delete one of your files through the API").add_argument("key")
+    command("s3-ls", cmd_s3_ls, "list your files straight from S3")
+    command("signout", cmd_signout, "revoke this session (--global: every session)").add_argument(
+        "--global", dest="everywhere", action="store_true", help="GlobalSignOut: sign out of every device"
+    )
+    command("preflight", None, "can `make e2e` run here? exit 0 yes, 3 skip (one line why), 1 error")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    outputs_path: Path = args.outputs or default_path(args.profile)
+    try:
+        if args.command == "preflight":
+            status, line = preflight(outputs_path)
+            print(line, file=sys.stdout if status != 1 else sys.stderr)
+            return status
+        ctx = Context(args, load_outputs(outputs_path), SessionCache(cache_path(args.profile)))
+        return args.handler(ctx) or 0
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
