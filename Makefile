@@ -58,17 +58,22 @@ lint: $(VENV)/.dev-installed
 	MYPYPATH=lambdas $(BIN)/mypy lambdas bench
 	$(BIN)/mypy stacks scripts client app.py
 
+# The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
+# cycle check), so `make test` includes a synth of each profile.
 test: setup lint
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
-	$(MAKE) --no-print-directory synth ENV=dev
-	$(MAKE) --no-print-directory synth ENV=prod
-	$(MAKE) --no-print-directory guard
+	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
 
-guard:
-	@echo "make guard: the destructive-change guard is not there yet (issue: offline verification gates)."
+# Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,
+# cdk.out/<profile>, then compares it with guard/baseline/<profile>/ (guard) or stores it there
+# (baseline, after review). Both profiles, or the one given as ENV=<profile> on the command line.
+GUARD_PROFILES := $(if $(filter command line,$(origin ENV)),$(ENV),dev prod)
 
-baseline:
-	@echo "make baseline: not there yet (issue: offline verification gates)."
+guard baseline: $(VENV)/.dev-installed node_modules/.installed
+	@status=0; for profile in $(GUARD_PROFILES); do \
+	  $(CDK) synth --quiet --context profile=$$profile --no-notices --no-version-reporting --output cdk.out/$$profile \
+	    && $(BIN)/python -m scripts.guard $(if $(filter guard,$@),check,baseline) --profile $$profile || status=1; \
+	done; exit $$status
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench

@@ -8,4 +8,7 @@ from constructs import IConstruct
 
 
 def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
-    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule, reason=reason))
+    # "<Pack>::<rule>" files it under its nag pack, so validation-report.json lists every suppressed
+    # finding with its reason (an unprefixed id is stored as "Annotation::<rule>" and not reported).
+    pack = rule.split("-", 1)[0]  # AwsSolutions-IAM5[...] -> AwsSolutions
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=f"{pack}::{rule}", reason=reason))

@@ -1,4 +1,5 @@
-"""AWS WAF web ACL on the user pool: per-IP rate limit and Amazon's IP reputation list, with logs."""
+"""AWS WAF web ACL on the user pool: per-IP rate limit, Amazon's IP reputation list and known bad
+inputs (exploit patterns such as Log4j JNDI lookups), with logs."""
 
 from __future__ import annotations
 
@@ -50,6 +51,17 @@ class UserPoolWaf(Construct):
                         )
                     ),
                     visibility_config=_visibility(f"{prefix}-ip-reputation"),
+                ),
+                wafv2.CfnWebACL.RuleProperty(
+                    name="aws-known-bad-inputs",
+                    priority=2,
+                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                            vendor_name="AWS", name="AWSManagedRulesKnownBadInputsRuleSet"
+                        )
+                    ),
+                    visibility_config=_visibility(f"{prefix}-known-bad-inputs"),
                 ),
             ],
         )
