@@ -33,7 +33,7 @@ class AuthStack(cdk.Stack):
         self.alarms = AlarmTopic(self, "Alarms", config=config)
         pool = UserPool(self, names.USER_POOL, config=config)
         self.user_pool = pool.user_pool
-        self.triggers = Triggers(self, "Triggers", config=config, user_pool=self.user_pool, alarms=self.alarms)
+        self.triggers = Triggers(self, "Triggers", config=config, user_pool=self.user_pool)
         federation = Federation(self, "Federation", config=config, user_pool=self.user_pool)
         self.clients = AppClients(
             self,

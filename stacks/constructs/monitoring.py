@@ -1,8 +1,13 @@
-"""Dashboard and alarms for the API and the sign-in path, all notifying the one alarm topic."""
+"""Dashboard and alarms for the API, its function, the triggers and Cognito's request quotas.
+
+Built with cdk-monitoring-constructs (one facade: consistent alarm names, thresholds and a
+generated dashboard). Every alarm notifies the one alarm topic of the identity stack.
+"""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+import cdk_monitoring_constructs as monitoring
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -14,6 +19,12 @@ from stacks.constructs.http_api import HttpApi
 _PERIOD = cdk.Duration.minutes(5)
 # Cognito publishes per-category throttle counts for each pool (AWS/Cognito namespace).
 COGNITO_THROTTLE_METRICS = ("SignUpThrottles", "SignInThrottles", "TokenRefreshThrottles", "FederationThrottles")
+API_P99_LATENCY = cdk.Duration.seconds(3)
+
+
+def _any_error() -> dict[str, monitoring.ErrorCountThreshold]:
+    """Alarm on the first error in a period: every error here reaches a user."""
+    return {"Critical": monitoring.ErrorCountThreshold(max_error_count=0)}
 
 
 class Monitoring(Construct):
@@ -29,64 +40,68 @@ class Monitoring(Construct):
         user_pool_id: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        api = http_api.api
-        server_errors = api.metric_server_error(period=_PERIOD, statistic="Sum")
-        latency = api.metric_latency(period=_PERIOD, statistic="p99")
-        alarms.alarm(self, "Api5xx", metric=server_errors, threshold=1, description="HTTP API: 5xx responses")
-        alarms.alarm(self, "ApiLatencyP99", metric=latency, threshold=3000, description="HTTP API: p99 latency >= 3 s")
-        alarms.function_alarms(self, http_api.handler.function, "ApiHandler")
-
-        throttles = [
-            cloudwatch.Metric(
-                namespace="AWS/Cognito",
-                metric_name=name,
-                dimensions_map={"UserPool": user_pool_id},
-                period=_PERIOD,
-                statistic="Sum",
-            )
-            for name in COGNITO_THROTTLE_METRICS
-        ]
-        for metric in throttles:
-            alarms.alarm(
-                self,
-                f"Cognito{metric.metric_name}",
-                metric=metric,
-                description=f"Cognito: {metric.metric_name} (request quota reached)",
-            )
-
-        functions = {"ApiHandler": http_api.handler.function, **trigger_functions}
-        cloudwatch.Dashboard(
+        facade = monitoring.MonitoringFacade(
             self,
-            "Dashboard",
-            dashboard_name=f"{config.prefix}-overview",
-            widgets=[
-                [
-                    cloudwatch.GraphWidget(
-                        title="API requests and errors",
-                        left=[
-                            api.metric_count(period=_PERIOD, statistic="Sum"),
-                            api.metric_client_error(period=_PERIOD, statistic="Sum"),
-                            server_errors,
-                        ],
-                    ),
-                    cloudwatch.GraphWidget(title="API latency p99 (ms)", left=[latency]),
-                ],
-                [
-                    cloudwatch.GraphWidget(
-                        title="Function errors",
-                        left=[
-                            fn.metric_errors(period=_PERIOD, statistic="Sum", label=label)
-                            for label, fn in functions.items()
-                        ],
-                    ),
-                    cloudwatch.GraphWidget(
-                        title="Function duration p99 (ms)",
-                        left=[
-                            fn.metric_duration(period=_PERIOD, statistic="p99", label=label)
-                            for label, fn in functions.items()
-                        ],
-                    ),
-                ],
-                [cloudwatch.GraphWidget(title="Cognito throttles", left=list(throttles), width=24)],
+            "Facade",
+            alarm_factory_defaults=monitoring.AlarmFactoryDefaults(
+                alarm_name_prefix=config.prefix,
+                actions_enabled=True,
+                # One breaching 5-minute period is enough: each error here failed a real user.
+                evaluation_periods=1,
+                datapoints_to_alarm=1,
+                action=monitoring.SnsAlarmActionStrategy(on_alarm_topic=alarms.topic),
+            ),
+            dashboard_factory=monitoring.DefaultDashboardFactory(
+                self,
+                "Dashboards",
+                dashboard_name_prefix=config.prefix,
+                create_dashboard=True,
+                create_summary_dashboard=False,
+                create_alarm_dashboard=False,
+            ),
+        )
+        facade.monitor_api_gateway_v2_http_api(
+            api=http_api.api,
+            human_readable_name="HTTP API",
+            alarm_friendly_name="Api",
+            add5xx_count_alarm=_any_error(),
+            add_latency_p99_alarm={"Warning": monitoring.LatencyThreshold(max_latency=API_P99_LATENCY)},
+        )
+        functions = {"ApiHandler": http_api.handler.function, **trigger_functions}
+        for label, function in functions.items():
+            facade.monitor_lambda_function(
+                lambda_function=function,
+                human_readable_name=label,
+                alarm_friendly_name=label,
+                add_fault_count_alarm=_any_error(),
+                add_throttles_count_alarm=_any_error(),
+            )
+        facade.monitor_custom(
+            human_readable_name="Cognito request quotas",
+            alarm_friendly_name="Cognito",
+            metric_groups=[
+                monitoring.CustomMetricGroup(
+                    title="Throttled Cognito requests",
+                    metrics=[
+                        monitoring.CustomMetricWithAlarm(
+                            metric=cloudwatch.Metric(
+                                namespace="AWS/Cognito",
+                                metric_name=name,
+                                dimensions_map={"UserPool": user_pool_id},
+                                period=_PERIOD,
+                                statistic="Sum",
+                            ),
+                            alarm_friendly_name=name,
+                            add_alarm={
+                                "Warning": monitoring.CustomThreshold(
+                                    threshold=1,
+                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                                    additional_description="Cognito request quota reached; clients are retrying",
+                                )
+                            },
+                        )
+                        for name in COGNITO_THROTTLE_METRICS
+                    ],
+                )
             ],
         )

@@ -1,4 +1,4 @@
-"""The user pool's trigger functions, their least-privilege roles, and their alarms.
+"""The user pool's trigger functions and their least-privilege roles (alarms: monitoring.py).
 
 Policies that name the pool's ARN are separate `iam.Policy` resources attached after the pool
 exists: the pool depends on the functions (trigger config), the functions on their roles, and the
@@ -16,7 +16,6 @@ from constructs import Construct
 
 from stacks import names
 from stacks.config import AppConfig
-from stacks.constructs.alarms import AlarmTopic
 from stacks.constructs.lambda_defaults import PythonFunction
 from stacks.constructs.user_pool import login_domain_name, removal_policy
 
@@ -32,7 +31,6 @@ class Triggers(Construct):
         *,
         config: AppConfig,
         user_pool: cognito.UserPool,
-        alarms: AlarmTopic,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -93,9 +91,6 @@ class Triggers(Construct):
             },
         )
         user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, custom_message.function)
-
-        for label, fn in self.functions.items():
-            alarms.function_alarms(self, fn.function, label)
 
     def _function(self, label: str, package: str, description: str, environment: dict[str, str]) -> PythonFunction:
         fn = PythonFunction(

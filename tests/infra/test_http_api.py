@@ -133,14 +133,3 @@ def test_function_role_may_touch_only_private_objects_and_list_users(synth: Synt
     (role,) = [r for r in api_resources(synth, "AWS::IAM::Role") if "ManagedPolicyArns" in r["Properties"]]
     (managed,) = role["Properties"]["ManagedPolicyArns"]
     assert managed["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefApiAccessPolicy")
-
-
-def test_alarms_on_api_errors_latency_function_and_cognito_throttles(synth: Synth) -> None:
-    alarms = {r["Properties"]["MetricName"]: r["Properties"] for r in api_resources(synth, "AWS::CloudWatch::Alarm")}
-    assert {"5xx", "Latency", "Errors", "Throttles", "SignInThrottles", "SignUpThrottles", "TokenRefreshThrottles",
-            "FederationThrottles"} <= set(alarms)  # fmt: skip
-    assert alarms["Latency"]["ExtendedStatistic"] == "p99"
-    for props in alarms.values():
-        (action,) = props["AlarmActions"]
-        assert action["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefAlarmsTopic")
-    synth.template("Api").resource_count_is("AWS::CloudWatch::Dashboard", 1)

@@ -152,24 +152,6 @@ def test_cognito_may_invoke_each_trigger_from_this_pool_only(synth: Synth) -> No
         )
 
 
-def test_errors_and_throttles_of_each_trigger_alarm_to_the_topic(synth: Synth) -> None:
-    topic_id = next(k for k, r in resources(synth).items() if r["Type"] == "AWS::SNS::Topic")
-    for function_id, _ in trigger_functions(synth).values():
-        for metric in ("Errors", "Throttles"):
-            synth.template("Auth").has_resource_properties(
-                "AWS::CloudWatch::Alarm",
-                {
-                    "MetricName": metric,
-                    "Namespace": "AWS/Lambda",
-                    "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": function_id}}],
-                    "Statistic": "Sum",
-                    "Threshold": 1,
-                    "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-                    "AlarmActions": [{"Ref": topic_id}],
-                },
-            )
-
-
 def test_alarm_topic_is_encrypted_and_mails_the_configured_address(prod: Synth, dev: Synth) -> None:
     prod.template("Auth").has_resource_properties(
         "AWS::SNS::Topic", {"KmsMasterKeyId": Match.object_like({"Fn::GetAtt": Match.any_value()})}
