@@ -19,6 +19,21 @@ def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     )
 
 
+def _aws_managed_rule(prefix: str, name: str, priority: int, group: str) -> wafv2.CfnWebACL.RuleProperty:
+    """An AWS managed rule group, applied with the group's own actions."""
+    return wafv2.CfnWebACL.RuleProperty(
+        name=f"aws-{name}",
+        priority=priority,
+        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                vendor_name="AWS", name=group
+            )
+        ),
+        visibility_config=_visibility(f"{prefix}-{name}"),
+    )
+
+
 class UserPoolWaf(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, user_pool: cognito.IUserPool) -> None:
         super().__init__(scope, construct_id)
@@ -41,28 +56,8 @@ class UserPoolWaf(Construct):
                     ),
                     visibility_config=_visibility(f"{prefix}-rate-limit"),
                 ),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="aws-ip-reputation",
-                    priority=1,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name="AWSManagedRulesAmazonIpReputationList"
-                        )
-                    ),
-                    visibility_config=_visibility(f"{prefix}-ip-reputation"),
-                ),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="aws-known-bad-inputs",
-                    priority=2,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name="AWSManagedRulesKnownBadInputsRuleSet"
-                        )
-                    ),
-                    visibility_config=_visibility(f"{prefix}-known-bad-inputs"),
-                ),
+                _aws_managed_rule(prefix, "ip-reputation", 1, "AWSManagedRulesAmazonIpReputationList"),
+                _aws_managed_rule(prefix, "known-bad-inputs", 2, "AWSManagedRulesKnownBadInputsRuleSet"),
             ],
         )
         wafv2.CfnWebACLAssociation(
