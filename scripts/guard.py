@@ -120,19 +120,30 @@ def _user_pool_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterato
             old, new = sorted(old), sorted(new)
         if old != new:
             yield f"{path}: {_show(old)} → {_show(new)} {fixed}", replaced
+    yield from ((change, replaced) for change in _schema_changes(old_properties, new_properties, fixed))
+    old_party, new_party = old_properties.get("WebAuthnRelyingPartyID"), new_properties.get("WebAuthnRelyingPartyID")
+    if old_party is not None and new_party != old_party:
+        yield (
+            f"WebAuthnRelyingPartyID: {_show(old_party)} → {_show(new_party)}",
+            "invalidates every registered passkey (they are bound to the relying-party ID)",
+        )
+    protection = new_properties.get("DeletionProtection", "INACTIVE (default)")
+    if old_properties.get("DeletionProtection") == "ACTIVE" and protection != "ACTIVE":
+        yield f"DeletionProtection: ACTIVE → {protection}", f"the next delete destroys {_data(USER_POOL)}"
+
+
+def _schema_changes(old_properties: dict[str, Any], new_properties: dict[str, Any], fixed: str) -> Iterator[str]:
+    """Schema attributes removed, changed, or added as required: Cognito fixes them at creation."""
     old_attributes = {attribute["Name"]: attribute for attribute in old_properties.get("Schema", [])}
     new_attributes = {attribute["Name"]: attribute for attribute in new_properties.get("Schema", [])}
     for name, attribute in old_attributes.items():
         if name not in new_attributes:
-            yield f"Schema[{name}]: removed {fixed}", replaced
+            yield f"Schema[{name}]: removed {fixed}"
         elif new_attributes[name] != attribute:
-            yield f"Schema[{name}]: {_show(attribute)} → {_show(new_attributes[name])} {fixed}", replaced
+            yield f"Schema[{name}]: {_show(attribute)} → {_show(new_attributes[name])} {fixed}"
     for name in sorted(new_attributes.keys() - old_attributes.keys()):
         if new_attributes[name].get("Required"):
-            yield f"Schema[{name}]: added as required {fixed}", replaced
-    protection = new_properties.get("DeletionProtection", "INACTIVE (default)")
-    if old_properties.get("DeletionProtection") == "ACTIVE" and protection != "ACTIVE":
-        yield f"DeletionProtection: ACTIVE → {protection}", f"the next delete destroys {_data(USER_POOL)}"
+            yield f"Schema[{name}]: added as required {fixed}"
 
 
 def _lost_retention(resource_type: str, before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:

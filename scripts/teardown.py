@@ -64,8 +64,8 @@ def empty(profile: str) -> int:
 
     config = load_config(profile)
     if config.retain:
-        print(f"teardown: profile {profile} retains its buckets; refusing to empty them", file=sys.stderr)
-        return 1
+        print(f"teardown: profile {profile} retains its buckets; they keep their objects")
+        return 0
     stack = names.stack_name(config.prefix, names.AUTH_STACK)
     cloudformation = boto3.client("cloudformation", region_name=config.region)
     s3 = boto3.resource("s3", region_name=config.region)

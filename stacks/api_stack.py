@@ -43,5 +43,6 @@ class ApiStack(cdk.Stack):
             alarms=auth.alarms,
             trigger_functions={label: fn.function for label, fn in auth.triggers.functions.items()},
             user_pool_id=auth.user_pool.user_pool_id,
+            client_ids=client_ids,
         )
         cdk.CfnOutput(self, names.Outputs.API_URL, value=self.http_api.url).override_logical_id(names.Outputs.API_URL)

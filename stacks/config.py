@@ -179,6 +179,8 @@ class SignIn(_Model):
     passkeys: bool = False
     email_otp: bool = False
     passkey_user_verification: Literal["required", "preferred"] = "preferred"
+    # NEVER CHANGE once users registered passkeys: they are bound to it. Default: the login domain.
+    passkey_relying_party_id: str | None = Field(default=None, pattern=r"^(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
 
 
 class Email(_Model):
@@ -410,6 +412,8 @@ class AppConfig(_Model):
             raise _KeyError("email.ses_region", "required with sender ses when the profile sets no region")
         if self.production and self.email.sender != "ses":
             raise _KeyError("email.sender", "production needs ses (Cognito's default sender allows ~50 mails a day)")
+        if self.production and self.sign_up.self_sign_up and not self.waf.enabled:
+            raise _KeyError("waf.enabled", "public self sign-up in production needs the WAF on the user pool")
         if self.tokens.remove_admin_api_scope and (self.sign_in.passkeys or self.mfa.mode == "OPTIONAL"):
             raise _KeyError(
                 "tokens.remove_admin_api_scope",
@@ -441,6 +445,8 @@ class AppConfig(_Model):
                     )
         if self.default_group not in seen:
             raise _KeyError("default_group", f"{self.default_group!r} is not one of groups")
+        if self.default_group == names.ADMIN_GROUP:
+            raise _KeyError("default_group", "every new user would become an admin")
         if names.ADMIN_GROUP not in seen:
             raise _KeyError("groups", f"group {names.ADMIN_GROUP!r} is required (the API's admin routes use it)")
 

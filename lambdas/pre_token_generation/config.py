@@ -5,6 +5,8 @@ RESOURCE_SERVER_IDENTIFIER  e.g. "cognito-ref-api"; full scope names are "<ident
 ADMIN_GROUP                 default "admins": the only group that can receive ADMIN_SCOPE
 ADMIN_SCOPE                 short name, default "admin"
 REMOVE_ADMIN_API_SCOPE      "true"/"false", default "false": suppress aws.cognito.signin.user.admin
+DEFAULT_GROUP               optional: whose scopes a user in no known group gets (never ADMIN_GROUP); users
+                            created by an admin skip the post-confirmation trigger that adds them to it
 
 Plain parsing on purpose: this function runs on every sign-in and refresh, and pydantic would
 multiply its cold-start import time.
@@ -36,6 +38,7 @@ class Config(NamedTuple):
     admin_group: str
     admin_scope: str
     remove_admin_api_scope: bool
+    default_group: str | None = None
 
     @property
     def groups_granting_admin(self) -> list[str]:
@@ -55,6 +58,11 @@ def load_config(env: Mapping[str, str]) -> Config:
         _group_name("GROUP_SCOPES", group): frozenset(prefix + _scope_name("GROUP_SCOPES", s) for s in scopes)
         for group, scopes in _group_scopes(_required(env, "GROUP_SCOPES")).items()
     }
+    default_group = env.get("DEFAULT_GROUP", "").strip() or None
+    if default_group is not None:
+        _group_name("DEFAULT_GROUP", default_group)
+        if default_group == admin_group:
+            raise ConfigError("DEFAULT_GROUP must not be the admin group")
     return Config(
         scope_prefix=prefix,
         group_scopes=group_scopes,
@@ -62,6 +70,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         admin_group=admin_group,
         admin_scope=prefix + admin_scope,
         remove_admin_api_scope=_bool("REMOVE_ADMIN_API_SCOPE", env.get("REMOVE_ADMIN_API_SCOPE", "false")),
+        default_group=default_group,
     )
 
 

@@ -24,9 +24,12 @@ class TokenOverrides(NamedTuple):
 def allowed_scopes(groups: Sequence[str], config: Config) -> tuple[frozenset[str], bool]:
     """Full scope names the user's groups grant, and whether the admin scope had to be withheld.
 
-    Unknown groups (such as the `<poolId>_<Provider>` group of federated users) grant nothing. The admin
-    scope is only ever granted to members of the admin group, whatever GROUP_SCOPES says.
+    Unknown groups (such as the `<poolId>_<Provider>` group of federated users) grant nothing; a user in
+    no known group gets the default group's scopes when one is configured. The admin scope is only ever
+    granted to members of the admin group, whatever GROUP_SCOPES says.
     """
+    if config.default_group and not any(g in config.known_groups for g in groups):
+        groups = [config.default_group]
     allowed: frozenset[str] = frozenset()
     for group in groups:
         allowed = allowed | config.group_scopes.get(group, frozenset())

@@ -32,6 +32,10 @@ _READ_ATTRIBUTES = {
 }
 # Not email: the sign-up domain policy and account linking rely on it (admins change it).
 _WRITE_ATTRIBUTES = {"fullname": True, "given_name": True, "family_name": True, "locale": True}
+# Cognito writes the attributes mapped from an identity provider through the client the user signs in
+# with, and fails the sign-in when the client may not write them. Still safe: an email change waits
+# for verification (keep_original), and users cannot set email_verified themselves.
+_FEDERATED_WRITE_ATTRIBUTES = {**_WRITE_ATTRIBUTES, "email": True, "email_verified": True}
 _USER_CLIENT_SCOPES = {
     "web": (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE, names.SCOPE_ADMIN),
     "native": (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE),
@@ -148,7 +152,9 @@ class AppClients(Construct):
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             read_attributes=cognito.ClientAttributes().with_standard_attributes(**_READ_ATTRIBUTES),
-            write_attributes=cognito.ClientAttributes().with_standard_attributes(**_WRITE_ATTRIBUTES),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(
+                **(_FEDERATED_WRITE_ATTRIBUTES if len(providers) > 1 else _WRITE_ATTRIBUTES)
+            ),
             access_token_validity=cdk.Duration.minutes(self._config.tokens.access_minutes),
             id_token_validity=cdk.Duration.minutes(self._config.tokens.id_minutes),
             refresh_token_validity=cdk.Duration.days(self._config.tokens.refresh_days),

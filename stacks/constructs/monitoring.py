@@ -17,9 +17,28 @@ from stacks.constructs.alarms import AlarmTopic
 from stacks.constructs.http_api import HttpApi
 
 _PERIOD = cdk.Duration.minutes(5)
-# Cognito publishes per-category throttle counts for each pool (AWS/Cognito namespace).
+# Cognito publishes per-category throttle counts per pool *and* app client (AWS/Cognito namespace);
+# admin API calls count under the client "Admin". A metric with the pool dimension alone has no data.
 COGNITO_THROTTLE_METRICS = ("SignUpThrottles", "SignInThrottles", "TokenRefreshThrottles", "FederationThrottles")
+ADMIN_CLIENT = "Admin"
 API_P99_LATENCY = cdk.Duration.seconds(3)
+
+
+def cognito_throttles(name: str, user_pool_id: str, client_ids: list[str]) -> cloudwatch.MathExpression:
+    """One throttle category summed over every app client of the pool (missing data counts as 0)."""
+    metrics = {
+        f"{name.lower()}{i}": cloudwatch.Metric(
+            namespace="AWS/Cognito",
+            metric_name=name,
+            dimensions_map={"UserPool": user_pool_id, "UserPoolClient": client_id},
+            period=_PERIOD,
+            statistic="Sum",
+        )
+        for i, client_id in enumerate([*client_ids, ADMIN_CLIENT])
+    }
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({key}, 0)" for key in metrics), using_metrics=metrics, label=name, period=_PERIOD
+    )
 
 
 def _any_error() -> dict[str, monitoring.ErrorCountThreshold]:
@@ -38,6 +57,7 @@ class Monitoring(Construct):
         alarms: AlarmTopic,
         trigger_functions: dict[str, lambda_.IFunction],
         user_pool_id: str,
+        client_ids: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
         facade = monitoring.MonitoringFacade(
@@ -84,13 +104,7 @@ class Monitoring(Construct):
                     title="Throttled Cognito requests",
                     metrics=[
                         monitoring.CustomMetricWithAlarm(
-                            metric=cloudwatch.Metric(
-                                namespace="AWS/Cognito",
-                                metric_name=name,
-                                dimensions_map={"UserPool": user_pool_id},
-                                period=_PERIOD,
-                                statistic="Sum",
-                            ),
+                            metric=cognito_throttles(name, user_pool_id, client_ids),
                             alarm_friendly_name=name,
                             add_alarm={
                                 "Warning": monitoring.CustomThreshold(

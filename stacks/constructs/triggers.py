@@ -74,6 +74,8 @@ class Triggers(Construct):
                     "ADMIN_GROUP": names.ADMIN_GROUP,
                     "ADMIN_SCOPE": names.SCOPE_ADMIN,
                     "REMOVE_ADMIN_API_SCOPE": str(config.tokens.remove_admin_api_scope).lower(),
+                    # Users an admin created never pass post confirmation: scope them like the default group.
+                    "DEFAULT_GROUP": config.default_group,
                 },
             )
             user_pool.add_trigger(

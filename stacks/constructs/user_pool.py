@@ -90,7 +90,10 @@ class UserPool(Construct):
             )
             if config.passwordless
             else None,
-            passkey_relying_party_id=login_domain_name(config) if config.sign_in.passkeys else None,
+            # Passkeys are bound to this ID (a change invalidates them; the guard catches it).
+            passkey_relying_party_id=(config.sign_in.passkey_relying_party_id or login_domain_name(config))
+            if config.sign_in.passkeys
+            else None,
             passkey_user_verification=(
                 cognito.PasskeyUserVerification.REQUIRED
                 if config.sign_in.passkey_user_verification == "required"

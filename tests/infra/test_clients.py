@@ -99,9 +99,14 @@ def test_service_client_is_confidential_machine_to_machine_only(synth: Synth) ->
 
 
 def test_clients_cannot_write_authorization_relevant_attributes(synth: Synth) -> None:
+    federated = bool(synth.config.federation.provider_names())
     for logical_id in ("WebClient", "NativeClient"):
         props = client(synth, logical_id)
-        assert sorted(props["WriteAttributes"]) == ["family_name", "given_name", "locale", "name"]
+        expected = ["family_name", "given_name", "locale", "name"]
+        if federated and logical_id == "WebClient":
+            # Cognito must be able to write the attributes mapped from the identity providers.
+            expected = sorted([*expected, "email", "email_verified"])
+        assert sorted(props["WriteAttributes"]) == expected
         assert "email" in props["ReadAttributes"]
         assert "email_verified" in props["ReadAttributes"]
 

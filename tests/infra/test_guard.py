@@ -176,6 +176,12 @@ GUARDED = [
     ),
     pytest.param(
         "prod",
+        lambda t: props(t, "UserPool").update(WebAuthnRelyingPartyID="login.your-company.example"),
+        f"{POOL} WebAuthnRelyingPartyID: ",
+        id="passkey-relying-party-changed",
+    ),
+    pytest.param(
+        "prod",
         lambda t: resources(t, "Api").pop(first_of_type(t, "Api", "AWS::Logs::LogGroup")),
         "Api/HttpApiHandlerLogs",
         id="log-group-removed",

@@ -66,16 +66,33 @@ def test_api_5xx_and_p99_latency_alarm(synth: Synth) -> None:
     assert latency["Metrics"][0]["MetricStat"]["Stat"] == "p99"
 
 
-def test_cognito_throttling_alarms_for_this_pool(synth: Synth) -> None:
+def test_cognito_throttling_alarms_sum_every_client_of_this_pool(synth: Synth) -> None:
+    # Cognito publishes these per pool *and* client (admin calls as "Admin"): a metric with the pool
+    # dimension alone would never have data, and the alarm would never fire.
     by_name = alarms(synth)
     for category in ("SignUp", "SignIn", "TokenRefresh", "Federation"):
         alarm = by_name[f"{synth.config.prefix}-Cognito-{category}Throttles-Warning"]
-        assert alarm["Namespace"] == "AWS/Cognito"
-        assert alarm["MetricName"] == f"{category}Throttles"
-        (dimension,) = alarm["Dimensions"]
-        assert dimension["Name"] == "UserPool"
-        assert output_name(dimension["Value"]).startswith("PublishOutputRefUserPool")
+        expression, *queries = alarm["Metrics"]
+        assert expression["ReturnData"] is True
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        clients = []
+        for query in queries:
+            stat = query["MetricStat"]
+            assert f"FILL({query['Id']}, 0)" in expression["Expression"]
+            assert (stat["Metric"]["Namespace"], stat["Metric"]["MetricName"]) == (
+                "AWS/Cognito",
+                f"{category}Throttles",
+            )
+            assert stat["Stat"] == "Sum"
+            pool, client = stat["Metric"]["Dimensions"]
+            assert pool["Name"] == "UserPool"
+            assert output_name(pool["Value"]).startswith("PublishOutputRefUserPool")
+            assert client["Name"] == "UserPoolClient"
+            value = client["Value"]
+            clients.append(
+                value if isinstance(value, str) else output_name(value).removeprefix("PublishOutputRef")[:-8]
+            )
+        assert clients == ["WebClient", "NativeClient", "ServiceClient", "Admin"]
 
 
 def test_one_dashboard(synth: Synth) -> None:

@@ -285,3 +285,17 @@ def test_outputs_have_fixed_names_and_no_secret(synth: Synth) -> None:
     }
     assert outputs["JwksUrl"]["Value"]["Fn::Join"][1][-1] == "/.well-known/jwks.json"
     assert "ApiUrl" in synth.templates["Api"]["Outputs"]
+
+
+def test_web_client_may_write_every_attribute_the_providers_map(full: Synth) -> None:
+    # Cognito writes mapped attributes through the client at every federated sign-in and fails the
+    # sign-in when the client may not write one of them.
+    resources = full.templates["Auth"]["Resources"]
+    mapped = {
+        attribute
+        for r in resources.values()
+        if r["Type"] == "AWS::Cognito::UserPoolIdentityProvider"
+        for attribute in r["Properties"]["AttributeMapping"]
+    }
+    assert mapped == {"email", "email_verified", "name"}
+    assert mapped <= set(resources["WebClient"]["Properties"]["WriteAttributes"])

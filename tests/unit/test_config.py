@@ -117,6 +117,10 @@ BAD: list[tuple[str, str, str, Any, str]] = [
     ("bad prefix", "dev", "prefix", "Cognito_Ref", "prefix: String should match pattern"),
     ("admin API scope removed with self-service MFA", "dev", "tokens.remove_admin_api_scope", True,
      "tokens.remove_admin_api_scope: users could then not register passkeys or enrol MFA themselves"),
+    ("admins as default group", "dev", "default_group", "admins",
+     "default_group: every new user would become an admin"),
+    ("public sign-up in production without WAF", "prod", "waf", {"enabled": False},
+     "waf.enabled: public self sign-up in production needs the WAF on the user pool"),
     ("duplicate group precedence", "dev", "groups.1.precedence", 0, "groups.1.precedence: 0 is used by another group"),
 ]  # fmt: skip
 

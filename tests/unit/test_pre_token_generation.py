@@ -115,6 +115,28 @@ def test_user_without_groups_gets_no_scopes(handler: ModuleType) -> None:
     assert id_claims(event) == {"roles": []}
 
 
+def test_user_in_no_known_group_gets_the_default_groups_scopes_when_configured(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an admin-created user (post confirmation never ran, so no group) and DEFAULT_GROUP=users
+    monkeypatch.setenv("DEFAULT_GROUP", "users")
+    handler = import_handler("pre_token_generation", monkeypatch)
+    # When they sign in
+    event = invoke(handler, "pre_token_generation_no_groups")
+    # Then they get what the users group would give them, never admin, and no role claim they lack
+    assert access(event)["scopesToAdd"] == USER_SCOPES
+    assert ADMIN not in access(event)["scopesToAdd"]
+    assert id_claims(event) == {"roles": []}
+
+
+def test_default_group_applies_only_without_a_known_group(env: dict[str, str]) -> None:
+    config = load_config(
+        {**ENV, "DEFAULT_GROUP": "users", "GROUP_SCOPES": json.dumps({**GROUP_SCOPES, "readers": ["profile.read"]})}
+    )
+    assert customise_tokens(["readers"], [], config).scopes_added == full("profile.read")
+    assert customise_tokens(["eu-west-1_Pool_Google"], [], config).scopes_added == USER_SCOPES
+
+
 @pytest.mark.parametrize(
     "request_patch",
     [
@@ -179,6 +201,8 @@ def test_logs_and_metrics_carry_no_personal_data(handler: ModuleType, capsys: py
         ({"RESOURCE_SERVER_IDENTIFIER": "has space"}, "RESOURCE_SERVER_IDENTIFIER"),
         ({"REMOVE_ADMIN_API_SCOPE": "yes"}, "REMOVE_ADMIN_API_SCOPE"),
         ({"ADMIN_SCOPE": "a b"}, "ADMIN_SCOPE"),
+        ({"DEFAULT_GROUP": "admins"}, "DEFAULT_GROUP"),
+        ({"DEFAULT_GROUP": "two words"}, "DEFAULT_GROUP"),
     ],
 )
 def test_invalid_configuration_fails_at_cold_start_naming_the_variable(patch: dict[str, str], variable: str) -> None:
