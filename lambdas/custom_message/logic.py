@@ -39,7 +39,12 @@ class Message(NamedTuple):
 
 
 def sign_in_url(config: Config, client_id: str | None) -> str:
-    """Managed login sign-in page for the calling app client, or the login base URL without one."""
+    """Managed login sign-in page for the calling app client, or the login base URL without one.
+
+    The redirect is always the web client's callback: this function cannot learn which client id is
+    the web client (that would make the pool depend on itself), so a message started from the native
+    client links to a page that answers redirect_mismatch. Its code still works in the app.
+    """
     if client_id is None or not _CLIENT_ID.fullmatch(client_id):
         return config.login_url
     query = urlencode({"client_id": client_id, "response_type": "code", "redirect_uri": config.web_callback_url})
