@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.timing import cold_import_ms, per_call_us, table
+from bench.timing import LAMBDA_ENV, cold_import_ms, per_call_us, table
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "tests" / "fixtures" / "api"
@@ -33,12 +33,7 @@ ENV = {
     "UPLOAD_CONTENT_TYPES": json.dumps(["image/png", "text/plain"]),
     "UPLOAD_MAX_BYTES": "10485760",
     "RESOURCE_SERVER_IDENTIFIER": "cognito-ref-api",
-    "POWERTOOLS_SERVICE_NAME": "bench",
-    "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-    "POWERTOOLS_TRACE_DISABLED": "1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
+    **LAMBDA_ENV,
 }
 EMPTY_HANDLER = """
 from aws_lambda_powertools import Logger, Metrics

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.timing import cold_import_ms, per_call_us, table
+from bench.timing import LAMBDA_ENV, cold_import_ms, per_call_us, table
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "tests" / "fixtures" / "events"
@@ -38,12 +38,7 @@ ENV = {
     "ALLOWED_EMAIL_DOMAINS": "[]",
     "BLOCKED_EMAIL_DOMAINS": '["mailinator.com", "guerrillamail.com"]',
     "DEFAULT_GROUP": "users",
-    "POWERTOOLS_SERVICE_NAME": "bench",
-    "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-    "POWERTOOLS_TRACE_DISABLED": "1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
+    **LAMBDA_ENV,
 }
 # Same decorators and one metric, no work: the floor every trigger stands on.
 EMPTY_HANDLER = """
