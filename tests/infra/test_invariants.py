@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from stacks import names
 from tests.support import Synth
 
@@ -65,7 +67,7 @@ def test_every_client_sets_explicit_minimal_auth_flows(synth: Synth) -> None:
 
 def test_user_pool_is_protected_where_data_is_retained(synth: Synth) -> None:
     if not must_retain(synth):
-        return  # a destroyable profile (dev) may delete its pool
+        pytest.skip("this profile may be destroyed (removal: destroy)")
     for path, pool in resources_of(synth, "AWS::Cognito::UserPool"):
         assert pool["Properties"].get("DeletionProtection") == "ACTIVE", path
         assert (pool.get("DeletionPolicy"), pool.get("UpdateReplacePolicy")) == ("Retain", "Retain"), path
@@ -73,7 +75,7 @@ def test_user_pool_is_protected_where_data_is_retained(synth: Synth) -> None:
 
 def test_identity_pool_attachment_and_data_bucket_are_retained_in_prod(synth: Synth) -> None:
     if not must_retain(synth):
-        return  # a destroyable profile (dev) may delete them
+        pytest.skip("this profile may be destroyed (removal: destroy)")
     retained = [
         *resources_of(synth, "AWS::Cognito::IdentityPool"),
         *resources_of(synth, "AWS::Cognito::IdentityPoolRoleAttachment"),

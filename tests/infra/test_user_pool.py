@@ -144,7 +144,18 @@ def test_waf_protects_the_pool_when_enabled(prod: Synth, dev: Synth) -> None:
     template.has_resource_properties(
         "AWS::Logs::LogGroup", {"LogGroupName": "aws-waf-logs-cognito-ref-prod", "RetentionInDays": 365}
     )
-    template.has_resource_properties("AWS::WAFv2::LoggingConfiguration", Match.any_value())
+    resources = prod.templates["Auth"]["Resources"]
+    acl_id = next(k for k, r in resources.items() if r["Type"] == "AWS::WAFv2::WebACL")
+    log_group_id = next(
+        k for k, r in resources.items() if r["Properties"].get("LogGroupName", "").startswith("aws-waf")
+    )
+    (logging,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
+    assert logging["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    # The plain log-group ARN: WAF rejects the ":*" form.
+    assert logging["LogDestinationConfigs"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":",
+                           {"Ref": "AWS::AccountId"}, ":log-group:", {"Ref": log_group_id}]]}
+    ]  # fmt: skip
     dev.template("Auth").resource_count_is("AWS::WAFv2::WebACL", 0)
 
 
