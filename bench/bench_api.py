@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.timing import LAMBDA_ENV, cold_import_ms, per_call_us, table
+from bench.timing import LAMBDA_ENV, FakeContext, cold_import_ms, per_call_us, table
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "tests" / "fixtures" / "api"
@@ -71,13 +71,6 @@ def lambda_handler(event, context):
 """
 
 
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-
 def _with_env(statement: str) -> str:
     return f"import os; os.environ.update({ENV!r}); {statement}"
 
@@ -90,7 +83,7 @@ def _event(name: str) -> dict[str, Any]:
 def _invoker(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Callable[[], object]:
     """Each call gets its own copy of the event, as a fresh invocation would."""
     raw = json.dumps(event)
-    context = Context()
+    context = FakeContext()
 
     def invoke() -> object:
         response = handler(json.loads(raw), context)

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.timing import LAMBDA_ENV, cold_import_ms, per_call_us, table
+from bench.timing import LAMBDA_ENV, FakeContext, cold_import_ms, per_call_us, table
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "tests" / "fixtures" / "events"
@@ -56,13 +56,6 @@ TRIGGERS = ("pre_token_generation", "custom_message", "pre_sign_up", "post_confi
 LEAN = ("pre_token_generation", "custom_message")
 
 
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-
-
 def _with_env(statement: str) -> str:
     return f"import os; os.environ.update({ENV!r}); {statement}"
 
@@ -75,7 +68,7 @@ def _event(name: str) -> dict[str, Any]:
 def _invoker(handler: Callable[[dict[str, Any], Any], Any], name: str) -> Callable[[], object]:
     """Each call gets its own copy of the event (handlers fill in `response` in place)."""
     raw = json.dumps(_event(name))
-    context = Context()
+    context = FakeContext()
     return lambda: handler(json.loads(raw), context)
 
 

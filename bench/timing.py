@@ -20,6 +20,15 @@ LAMBDA_ENV = {
 }
 
 
+class FakeContext:
+    """The Lambda context attributes Powertools reads."""
+
+    function_name = "bench"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+
 def per_call_us(fn: Callable[[], object], *, calls: int, repeats: int = 5) -> float:
     """Best-of-`repeats` mean time per call, in microseconds (best-of filters scheduler noise)."""
     fn()  # warm up

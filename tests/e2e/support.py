@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from client import auth
+from client.api import ApiClient, ApiError
 from client.cache import Session
 from client.outputs import StackOutputs
 from stacks.names import PRIVATE_PREFIX
@@ -118,3 +120,15 @@ def temporary_user(
                 purge_prefix(admin_s3, outputs.data_bucket, f"{PRIVATE_PREFIX}{sub}/")
         finally:
             delete_user(admin_idp, outputs, email)
+
+
+def assert_file_round_trip(api: ApiClient, key: str, content: bytes) -> None:
+    """Upload through the presigned POST, list, download, delete; afterwards the key is gone (404)."""
+    assert api.upload(key, content, "text/plain") == key
+    assert key in [item["key"] for item in api.list_files(limit=1000)["items"]]
+    assert api.download(key) == content
+    api.delete_file(key)
+    assert key not in [item["key"] for item in api.list_files(limit=1000)["items"]]
+    with pytest.raises(ApiError) as missing:
+        api.download_url(key)
+    assert missing.value.status == 404

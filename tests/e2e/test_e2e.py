@@ -25,7 +25,14 @@ from client.outputs import StackOutputs
 from client.storage import UserStorage
 from stacks.config import ConfigError, load_config
 from stacks.names import SCOPE_ADMIN, SCOPE_FILES_READ, SCOPE_FILES_WRITE, SCOPE_PROFILE_READ, USERS_GROUP
-from tests.e2e.support import E2eUser, delete_user, strong_password, temporary_email, temporary_user
+from tests.e2e.support import (
+    E2eUser,
+    assert_file_round_trip,
+    delete_user,
+    strong_password,
+    temporary_email,
+    temporary_user,
+)
 
 pytestmark = pytest.mark.aws
 
@@ -103,14 +110,7 @@ def test_admin_users_is_for_admins_only(alice: E2eUser, admin: E2eUser, outputs:
 def test_file_round_trip_through_the_api(alice: E2eUser, outputs: StackOutputs) -> None:
     api = ApiClient(outputs.api_url, alice.session.tokens.access_token)
     key, content = f"e2e/{secrets.token_hex(4)} notes.txt", b"end-to-end\n"
-    assert api.upload(key, content, "text/plain") == key
-    assert key in [item["key"] for item in api.list_files(limit=1000)["items"]]
-    assert api.download(key) == content
-    api.delete_file(key)
-    assert key not in [item["key"] for item in api.list_files(limit=1000)["items"]]
-    with pytest.raises(ApiError) as missing:
-        api.download_url(key)
-    assert missing.value.status == 404
+    assert_file_round_trip(api, key, content)
 
 
 def test_presigned_post_policy_pins_the_content_type(alice: E2eUser, outputs: StackOutputs) -> None:

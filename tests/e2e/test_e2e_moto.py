@@ -27,7 +27,14 @@ from client.outputs import StackOutputs
 from client.storage import UserStorage
 from stacks.names import ADMIN_GROUP, USERS_GROUP
 from tests.e2e.moto_stack import MotoStack, moto_stack
-from tests.e2e.support import E2eUser, OnlyOnAwsNote, strong_password, temporary_email, temporary_user
+from tests.e2e.support import (
+    E2eUser,
+    OnlyOnAwsNote,
+    assert_file_round_trip,
+    strong_password,
+    temporary_email,
+    temporary_user,
+)
 
 # Under pytest-xdist each worker that runs tests of this module starts its own moto server: tests don't share state.
 
@@ -119,14 +126,7 @@ def test_api_client_handles_every_route(alice: E2eUser, admin: E2eUser, outputs:
 
     # Upload through the presigned POST (into moto's S3), list, download, delete; a key with '/', ' ' and 'é'.
     key, content = "notes/hello wörld.txt", b"hello from the e2e suite\n"
-    assert api.upload(key, content, "text/plain") == key
-    assert key in [item["key"] for item in api.list_files(limit=1000)["items"]]
-    assert api.download(key) == content
-    api.delete_file(key)
-    assert key not in [item["key"] for item in api.list_files(limit=1000)["items"]]
-    with pytest.raises(ApiError) as missing:
-        api.download_url(key)
-    assert missing.value.status == 404
+    assert_file_round_trip(api, key, content)
 
 
 def test_identity_pool_credentials_reach_the_callers_prefix(alice: E2eUser, outputs: StackOutputs) -> None:
