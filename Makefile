@@ -56,7 +56,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=lambdas $(BIN)/mypy lambdas bench
-	$(BIN)/mypy stacks scripts client app.py
+	$(BIN)/mypy stacks scripts client aws_events app.py
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
 # cycle check), so `make test` includes a synth of each profile.
