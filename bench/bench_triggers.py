@@ -15,14 +15,23 @@ import importlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aws_events import cognito as ev
 from bench.timing import LAMBDA_ENV, FakeContext, cold_import_ms, per_call_us, table
 
-REPO = Path(__file__).resolve().parents[1]
-EVENTS = REPO / "tests" / "fixtures" / "events"
+# The events are built as Cognito sends them (aws_events.cognito).
+EVENTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "pre_token_generation_sdk_sign_in": lambda: ev.pre_token_generation("TokenGeneration_Authentication"),
+    "pre_token_generation_hosted_auth": lambda: ev.federated_token(
+        "Google", "110169484474386276334", scopes=["openid", "email", "cognito-ref-api/profile.read"]
+    ),
+    "custom_message_sign_up": lambda: ev.custom_message("CustomMessage_SignUp"),
+    "pre_sign_up_sign_up": lambda: ev.pre_sign_up("PreSignUp_SignUp"),
+    "pre_sign_up_external_google": lambda: ev.federated_sign_up("Google", "110169484474386276334"),
+    "post_confirmation_confirm_sign_up": lambda: ev.post_confirmation("PostConfirmation_ConfirmSignUp"),
+}
 CALLS = 2_000
 AWS_CALLS = 300  # each stubbed call needs a queued response
 
@@ -35,6 +44,7 @@ ENV = {
     "LOGIN_URL": "https://cognito-ref-dev-login.auth.us-east-1.amazoncognito.com",
     "APP_NAME": "Cognito Ref",
     "WEB_CALLBACK_URL": "https://app.example.com/callback",
+    "EMAIL_SENDING_ACCOUNT": "DEVELOPER",
     "ALLOWED_EMAIL_DOMAINS": "[]",
     "BLOCKED_EMAIL_DOMAINS": '["mailinator.com", "guerrillamail.com"]',
     "DEFAULT_GROUP": "users",
@@ -60,14 +70,9 @@ def _with_env(statement: str) -> str:
     return f"import os; os.environ.update({ENV!r}); {statement}"
 
 
-def _event(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
-
-
 def _invoker(handler: Callable[[dict[str, Any], Any], Any], name: str) -> Callable[[], object]:
     """Each call gets its own copy of the event (handlers fill in `response` in place)."""
-    raw = json.dumps(_event(name))
+    raw = json.dumps(EVENTS[name]())
     context = FakeContext()
     return lambda: handler(json.loads(raw), context)
 

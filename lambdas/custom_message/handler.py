@@ -45,7 +45,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     response = event.get("response")
     if not isinstance(response, dict):
         response = event["response"] = {}
-    response.update(emailSubject=message.subject, emailMessage=message.email, smsMessage=message.sms)
+    response["smsMessage"] = message.sms
+    if CONFIG.customise_email:
+        response.update(emailSubject=message.subject, emailMessage=message.email)
+    # Otherwise the email fields stay as Cognito sent them: with its default sender, Cognito refuses a
+    # response that sets them and the user gets no email at all (custom_message/config.py).
     metrics.add_metric(name="MessageCustomized", unit=MetricUnit.Count, value=1)
-    logger.info("message customised", extra={"trigger_source": trigger_source})
+    logger.info(
+        "message customised", extra={"trigger_source": trigger_source, "email_customised": CONFIG.customise_email}
+    )
     return event

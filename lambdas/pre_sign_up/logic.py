@@ -58,7 +58,7 @@ class AccountLinkedError(Exception):
 
 class FederatedIdentity(NamedTuple):
     provider: str  # the userName prefix as Cognito sent it, until canonical_provider_name resolves it
-    subject: str  # the IdP's user id (Cognito_Subject)
+    subject: str  # the IdP's user id as it appears in userName (lowercased in case-insensitive pools)
 
 
 class ExistingUser(NamedTuple):
@@ -99,12 +99,27 @@ def check_email(email: object, policy: DomainPolicy) -> str:
     return str(email).strip()
 
 
-def parse_federated_username(user_name: str) -> FederatedIdentity:
+def parse_federated_username(user_name: object) -> FederatedIdentity:
     """Split `<Provider>_<subject>` (Google_123, SignInWithApple_001.abc.123, MyOidc_x_y)."""
-    provider, _, subject = user_name.partition("_")
+    provider, _, subject = user_name.partition("_") if isinstance(user_name, str) else ("", "", "")
     if not provider or not subject:
         raise SignUpRejectedError(CANNOT_LINK, "federated_username_malformed")
     return FederatedIdentity(provider, subject)
+
+
+def require_exact_subject(identity: FederatedIdentity) -> None:
+    """Raise SignUpRejectedError unless the subject is exactly the IdP's, as AdminLinkProviderForUser needs it.
+
+    Cognito_Subject must be the IdP's identifier exactly, and OIDC `sub` and SAML NameID are
+    case-sensitive; but a case-insensitive pool (ours) sends the whole userName, and every other
+    attribute that could carry the subject (email, preferred_username), in lowercase, and the event
+    has no `identities` yet (decision 7). So the subject is known exactly only when lowercasing could
+    not have changed it: it has no cased character (Google's and Facebook's numeric ids). Linking any
+    other subject would store a link that never matches the IdP's next sign-in.
+    """
+    subject = identity.subject
+    if subject.lower() != subject or subject.upper() != subject:
+        raise SignUpRejectedError(CANNOT_LINK, "subject_case_unknown")
 
 
 def canonical_provider_name(prefix: str, configured: Iterable[str]) -> str:

@@ -1,4 +1,11 @@
-"""Scope and claim decisions for the V2_0 pre token generation event; no AWS objects involved."""
+"""Scope and claim decisions for the V2_0 (and V3_0) pre token generation event; no AWS objects involved.
+
+Trigger sources ("Pre token generation Lambda trigger" page of the Cognito developer guide): a user's
+sign-in, challenge answer, device sign-in or refresh gets group scopes and roles; a machine's
+client-credentials grant (V3_0 events only) is left as Cognito issues it, so it can never gain a user's
+scopes; a source this code does not know fails closed (our resource server's scopes suppressed, nothing
+added, no roles).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,16 @@ from pre_token_generation.config import Config
 COGNITO_ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
 # V2 claims may be arrays of strings, in both the ID and the access token.
 ROLES_CLAIM = "roles"
+USER_SOURCES = frozenset(
+    {
+        "TokenGeneration_HostedAuth",
+        "TokenGeneration_Authentication",
+        "TokenGeneration_NewPasswordChallenge",
+        "TokenGeneration_AuthenticateDevice",
+        "TokenGeneration_RefreshTokens",
+    }
+)
+CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
 
 
 class TokenOverrides(NamedTuple):
@@ -60,6 +77,21 @@ def customise_tokens(groups: Sequence[str], granted: Sequence[str], config: Conf
         },
     }
     return TokenOverrides(details, to_add, admin_withheld)
+
+
+def unknown_source_overrides(granted: Sequence[str], config: Config) -> dict[str, Any]:
+    """Fail closed for a trigger source this code does not know: keep none of our resource server's scopes."""
+    to_suppress = sorted({s for s in granted if s.startswith(config.scope_prefix)})
+    return {"accessTokenGeneration": {"scopesToAdd": [], "scopesToSuppress": to_suppress}}
+
+
+def group_names(group_configuration: object) -> list[str]:
+    """`groupsToOverride` of the event's groupConfiguration: an object in captured events, a list of
+    objects in the developer guide's parameter syntax, null or absent for users in no group."""
+    configurations = group_configuration if isinstance(group_configuration, list) else [group_configuration]
+    return [
+        group for item in configurations if isinstance(item, dict) for group in str_list(item.get("groupsToOverride"))
+    ]
 
 
 def str_list(value: object) -> list[str]:

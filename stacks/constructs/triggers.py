@@ -23,6 +23,11 @@ from stacks.constructs.user_pool import login_domain_name, removal_policy
 TRIGGER_TIMEOUT = cdk.Duration.seconds(5)
 
 
+def email_sending_account(config: AppConfig) -> str:
+    """The user pool's EmailSendingAccount, as UserPoolEmail.with_ses / with_cognito set it."""
+    return "DEVELOPER" if config.email.sender == "ses" else "COGNITO_DEFAULT"
+
+
 class Triggers(Construct):
     def __init__(
         self,
@@ -90,6 +95,8 @@ class Triggers(Construct):
                 "LOGIN_URL": f"https://{login_domain_name(config)}",
                 "APP_NAME": config.prefix,
                 "WEB_CALLBACK_URL": config.clients.web.callback_urls[0],
+                # Cognito accepts custom email content only from a pool that sends through SES.
+                "EMAIL_SENDING_ACCOUNT": email_sending_account(config),
             },
         )
         user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, custom_message.function)

@@ -9,29 +9,25 @@ from typing import Any
 
 import pytest
 
+from aws_events import cognito as ev
 from custom_message.config import Config, ConfigError, load_config
 from custom_message.logic import KIND_BY_TRIGGER, MessageError, check_templates, compose
 from custom_message.templates import TEMPLATE_DIR, TemplateError, load_templates
-from tests.unit.events import (
+from tests.unit.trigger_support import (
     FakeLambdaContext,
     assert_lean_import,
     assert_no_personal_data,
     import_handler,
-    load_event,
     metric_names,
     powertools_env,
 )
 
 LOGIN_URL = "https://cognito-ref-dev-login.auth.us-east-1.amazoncognito.com"
-ENV = {"LOGIN_URL": LOGIN_URL, "APP_NAME": "Cognito Ref", "WEB_CALLBACK_URL": "https://app.example.com/callback"}
-FIXTURE_BY_TRIGGER = {
-    "CustomMessage_SignUp": "custom_message_sign_up",
-    "CustomMessage_ResendCode": "custom_message_resend_code",
-    "CustomMessage_ForgotPassword": "custom_message_forgot_password",
-    "CustomMessage_AdminCreateUser": "custom_message_admin_create_user",
-    "CustomMessage_UpdateUserAttribute": "custom_message_update_user_attribute",
-    "CustomMessage_VerifyUserAttribute": "custom_message_verify_user_attribute",
-    "CustomMessage_Authentication": "custom_message_authentication",
+ENV = {
+    "LOGIN_URL": LOGIN_URL,
+    "APP_NAME": "Cognito Ref",
+    "WEB_CALLBACK_URL": "https://app.example.com/callback",
+    "EMAIL_SENDING_ACCOUNT": "DEVELOPER",
 }
 CONFIG = Config(login_url=LOGIN_URL, app_name="Cognito Ref", web_callback_url="https://app.example.com/callback")
 
@@ -53,16 +49,15 @@ def invoke(handler: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def test_every_trigger_source_has_a_fixture() -> None:
-    assert set(FIXTURE_BY_TRIGGER) == set(KIND_BY_TRIGGER)
+def test_every_documented_trigger_source_has_a_message() -> None:
+    assert set(ev.CUSTOM_MESSAGE_SOURCES) == set(KIND_BY_TRIGGER)
 
 
-@pytest.mark.parametrize("trigger_source", sorted(FIXTURE_BY_TRIGGER))
+@pytest.mark.parametrize("trigger_source", ev.CUSTOM_MESSAGE_SOURCES)
 def test_each_trigger_source_gets_a_branded_message_with_its_placeholders(
     handler: ModuleType, trigger_source: str
 ) -> None:
-    event = load_event(FIXTURE_BY_TRIGGER[trigger_source])
-    assert event["triggerSource"] == trigger_source
+    event = ev.custom_message(trigger_source)
 
     response = invoke(handler, event)["response"]
 
@@ -79,7 +74,7 @@ def test_each_trigger_source_gets_a_branded_message_with_its_placeholders(
 
 
 def test_sign_in_link_uses_the_calling_client(handler: ModuleType) -> None:
-    response = invoke(handler, load_event("custom_message_sign_up"))["response"]
+    response = invoke(handler, ev.custom_message("CustomMessage_SignUp"))["response"]
 
     assert (
         f'href="{LOGIN_URL}/login?client_id=3n4b5urk1ft4fl3mg5e62d9ado&amp;response_type=code'
@@ -89,14 +84,14 @@ def test_sign_in_link_uses_the_calling_client(handler: ModuleType) -> None:
 
 def test_admin_created_users_get_the_login_base_url(handler: ModuleType) -> None:
     # AdminCreateUser runs without an app client: callerContext.clientId is CLIENT_ID_NOT_APPLICABLE
-    response = invoke(handler, load_event("custom_message_admin_create_user"))["response"]
+    response = invoke(handler, ev.custom_message("CustomMessage_AdminCreateUser"))["response"]
 
     assert f'href="{LOGIN_URL}"' in response["emailMessage"]
     assert "CLIENT_ID_NOT_APPLICABLE" not in response["emailMessage"]
 
 
 def test_sign_in_codes_carry_no_link(handler: ModuleType) -> None:
-    response = invoke(handler, load_event("custom_message_authentication"))["response"]
+    response = invoke(handler, ev.custom_message("CustomMessage_Authentication"))["response"]
 
     assert "href=" not in response["emailMessage"]
 
@@ -116,24 +111,21 @@ def test_inserted_values_are_html_escaped_in_the_email_only() -> None:
 def test_unknown_trigger_source_keeps_the_default_message(
     handler: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = load_event("custom_message_sign_up")
+    event = ev.custom_message("CustomMessage_SignUp")
     event["triggerSource"] = "CustomMessage_SomethingNew"
 
-    assert invoke(handler, event) == {
-        **load_event("custom_message_sign_up"),
-        "triggerSource": "CustomMessage_SomethingNew",
-    }
+    assert invoke(handler, event) == {**ev.custom_message(), "triggerSource": "CustomMessage_SomethingNew"}
     assert metric_names(capsys.readouterr().out) == ["MessageDefaulted"]
 
 
 @pytest.mark.parametrize(
-    ("fixture", "missing"),
-    [("custom_message_sign_up", "codeParameter"), ("custom_message_admin_create_user", "usernameParameter")],
+    ("trigger_source", "missing"),
+    [("CustomMessage_SignUp", "codeParameter"), ("CustomMessage_AdminCreateUser", "usernameParameter")],
 )
 def test_missing_placeholder_falls_back_to_the_default_message(
-    handler: ModuleType, capsys: pytest.CaptureFixture[str], fixture: str, missing: str
+    handler: ModuleType, capsys: pytest.CaptureFixture[str], trigger_source: str, missing: str
 ) -> None:
-    event = load_event(fixture)
+    event = ev.custom_message(trigger_source)
     event["request"][missing] = None
 
     response = invoke(handler, event)["response"]
@@ -145,12 +137,40 @@ def test_missing_placeholder_falls_back_to_the_default_message(
 
 
 def test_logs_carry_no_personal_data(handler: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in FIXTURE_BY_TRIGGER.values():
-        invoke(handler, load_event(name))
+    for trigger_source in ev.CUSTOM_MESSAGE_SOURCES:
+        invoke(handler, ev.custom_message(trigger_source))
 
     output = capsys.readouterr().out
-    assert metric_names(output) == ["MessageCustomized"] * len(FIXTURE_BY_TRIGGER)
+    assert metric_names(output) == ["MessageCustomized"] * len(ev.CUSTOM_MESSAGE_SOURCES)
     assert_no_personal_data(output)
+
+
+@pytest.mark.parametrize("trigger_source", ev.CUSTOM_MESSAGE_SOURCES)
+def test_default_sender_keeps_cognitos_email_and_customises_only_the_sms(
+    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], trigger_source: str
+) -> None:
+    # Given a pool on Cognito's default sender, which refuses emailSubject and emailMessage
+    monkeypatch.setenv("EMAIL_SENDING_ACCOUNT", "COGNITO_DEFAULT")
+    handler = import_handler("custom_message", monkeypatch)
+
+    response = invoke(handler, ev.custom_message(trigger_source))["response"]
+
+    # Then the email fields stay exactly as Cognito sent them, and the SMS is still branded
+    assert (response["emailSubject"], response["emailMessage"]) == (None, None)
+    assert response["smsMessage"].startswith("Cognito Ref")
+    assert "{####}" in response["smsMessage"]
+    assert metric_names(capsys.readouterr().out) == ["MessageCustomized"]
+
+
+def test_default_sender_adds_no_email_fields_to_a_response_without_them(
+    env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMAIL_SENDING_ACCOUNT", "COGNITO_DEFAULT")
+    handler = import_handler("custom_message", monkeypatch)
+    event = ev.custom_message("CustomMessage_ForgotPassword")
+    event["response"] = {}
+
+    assert set(invoke(handler, event)["response"]) == {"smsMessage"}
 
 
 @pytest.fixture
@@ -199,6 +219,8 @@ def test_malformed_templates_are_rejected(template_copy: Path, file: str, conten
         ({"APP_NAME": "Line\nbreak"}, "APP_NAME"),
         ({"WEB_CALLBACK_URL": "https://app.example.com/callback#frag"}, "WEB_CALLBACK_URL"),
         ({"WEB_CALLBACK_URL": "http://app.example.com/callback"}, "WEB_CALLBACK_URL"),
+        ({"EMAIL_SENDING_ACCOUNT": ""}, "EMAIL_SENDING_ACCOUNT"),
+        ({"EMAIL_SENDING_ACCOUNT": "SES"}, "EMAIL_SENDING_ACCOUNT"),
     ],
 )
 def test_invalid_configuration_fails_at_cold_start_naming_the_variable(patch: dict[str, str], variable: str) -> None:
@@ -210,6 +232,8 @@ def test_localhost_callback_and_trailing_slash_are_accepted() -> None:
     config = load_config({**ENV, "LOGIN_URL": LOGIN_URL + "/", "WEB_CALLBACK_URL": "http://localhost:5173/callback"})
 
     assert config.login_url == LOGIN_URL
+    assert config.customise_email is True
+    assert load_config({**ENV, "EMAIL_SENDING_ACCOUNT": "COGNITO_DEFAULT"}).customise_email is False
 
 
 def test_handler_imports_neither_aws_sdk_nor_pydantic(env: None) -> None:

@@ -10,14 +10,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from aws_events import cognito as ev
 from post_confirmation.config import ConfigError, load_default_group
 from post_confirmation.logic import should_add_to_group
-from tests.unit.events import (
+from tests.unit.trigger_support import (
     FakeLambdaContext,
     assert_no_personal_data,
     aws_env,
     import_handler,
-    load_event,
     metric_names,
     powertools_env,
 )
@@ -63,10 +63,13 @@ def handler(pool: Pool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     return import_handler("post_confirmation", monkeypatch)
 
 
-def event_for(pool: Pool, fixture: str) -> dict[str, Any]:
-    event = load_event(fixture)
-    event.update(userPoolId=pool.pool_id, userName=pool.username)
-    event["request"]["userAttributes"]["sub"] = pool.username
+CONFIRM_SIGN_UP = "PostConfirmation_ConfirmSignUp"
+CONFIRM_FORGOT_PASSWORD = "PostConfirmation_ConfirmForgotPassword"
+
+
+def event_for(pool: Pool, trigger_source: str) -> dict[str, Any]:
+    event = ev.post_confirmation(trigger_source, user_name=pool.username)
+    event["userPoolId"] = pool.pool_id
     return event
 
 
@@ -78,21 +81,21 @@ def groups_of(pool: Pool) -> list[str]:
 def test_confirmed_sign_up_joins_the_default_group(
     handler: ModuleType, pool: Pool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = event_for(pool, "post_confirmation_confirm_sign_up")
+    event = event_for(pool, CONFIRM_SIGN_UP)
 
     result = handler.lambda_handler(event, FakeLambdaContext())
 
-    assert result == event_for(pool, "post_confirmation_confirm_sign_up")
+    assert result == event_for(pool, CONFIRM_SIGN_UP)
     assert groups_of(pool) == [GROUP]
     assert metric_names(capsys.readouterr().out) == ["UserAddedToGroup"]
 
 
 def test_retried_invocation_is_harmless(handler: ModuleType, pool: Pool) -> None:
     # Given the user already joined the group (Cognito retries a trigger that timed out)
-    handler.lambda_handler(event_for(pool, "post_confirmation_confirm_sign_up"), FakeLambdaContext())
+    handler.lambda_handler(event_for(pool, CONFIRM_SIGN_UP), FakeLambdaContext())
 
     # When the same event arrives again, it succeeds and the membership stays single
-    handler.lambda_handler(event_for(pool, "post_confirmation_confirm_sign_up"), FakeLambdaContext())
+    handler.lambda_handler(event_for(pool, CONFIRM_SIGN_UP), FakeLambdaContext())
 
     assert groups_of(pool) == [GROUP]
 
@@ -104,11 +107,9 @@ def test_confirm_forgot_password_changes_nothing(
         raise AssertionError("no Cognito call expected")
 
     monkeypatch.setattr(handler, "cognito_client", no_aws_call)
-    event = event_for(pool, "post_confirmation_confirm_forgot_password")
+    event = event_for(pool, CONFIRM_FORGOT_PASSWORD)
 
-    assert handler.lambda_handler(event, FakeLambdaContext()) == event_for(
-        pool, "post_confirmation_confirm_forgot_password"
-    )
+    assert handler.lambda_handler(event, FakeLambdaContext()) == event_for(pool, CONFIRM_FORGOT_PASSWORD)
     assert groups_of(pool) == []
     assert metric_names(capsys.readouterr().out) == ["PostConfirmationSkipped"]
 
@@ -120,7 +121,7 @@ def test_cognito_failure_shows_a_safe_message_and_logs_only_the_error_code(
     pool.client.delete_group(UserPoolId=pool.pool_id, GroupName=GROUP)
 
     with pytest.raises(handler.AccountSetupError, match=r"^Your account is confirmed") as raised:
-        handler.lambda_handler(event_for(pool, "post_confirmation_confirm_sign_up"), FakeLambdaContext())
+        handler.lambda_handler(event_for(pool, CONFIRM_SIGN_UP), FakeLambdaContext())
 
     assert raised.value.__cause__ is None
     output = capsys.readouterr().out
@@ -130,8 +131,8 @@ def test_cognito_failure_shows_a_safe_message_and_logs_only_the_error_code(
 
 
 def test_logs_carry_no_personal_data(handler: ModuleType, pool: Pool, capsys: pytest.CaptureFixture[str]) -> None:
-    for fixture in ("post_confirmation_confirm_sign_up", "post_confirmation_confirm_forgot_password"):
-        handler.lambda_handler(event_for(pool, fixture), FakeLambdaContext())
+    for trigger_source in (CONFIRM_SIGN_UP, CONFIRM_FORGOT_PASSWORD):
+        handler.lambda_handler(event_for(pool, trigger_source), FakeLambdaContext())
 
     assert_no_personal_data(capsys.readouterr().out)
 

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from aws_events import cognito as ev
 from pre_sign_up.config import ConfigError, DomainPolicy, load_policy
 from pre_sign_up.logic import (
     CANNOT_LINK,
@@ -32,18 +33,18 @@ from pre_sign_up.logic import (
     link_destination,
     list_users_filter,
     parse_federated_username,
+    require_exact_subject,
 )
-from tests.unit.events import (
+from tests.unit.trigger_support import (
     FakeLambdaContext,
     assert_no_personal_data,
     aws_env,
     import_handler,
-    load_event,
     metric_names,
     powertools_env,
 )
 
-EMAIL = "jane.doe@example.com"
+EMAIL = ev.EMAIL
 GOOGLE_SUBJECT = "110169484474386276334"
 
 
@@ -207,10 +208,34 @@ def test_parse_federated_username(user_name: str, identity: tuple[str, str]) -> 
     assert parse_federated_username(user_name) == identity
 
 
-@pytest.mark.parametrize("user_name", ["Google_", "_123", "NoSeparator"])
-def test_malformed_federated_username_is_refused(user_name: str) -> None:
+@pytest.mark.parametrize("user_name", ["Google_", "_123", "NoSeparator", None, 42])
+def test_malformed_federated_username_is_refused(user_name: object) -> None:
     with pytest.raises(SignUpRejectedError, match=CANNOT_LINK):
         parse_federated_username(user_name)
+
+
+@pytest.mark.parametrize(
+    ("subject", "exact"),
+    [
+        ("110169484474386276334", True),  # Google sub, Facebook id: digits
+        ("248289761001", True),
+        ("0-1.2_3", True),
+        ("001234.0a1b2c3d4e5f.0123", False),  # Apple: lowercase hex, but was it lowercase before?
+        ("amzn1.account.af2zqnl5ogtlhl", False),  # Login with Amazon user_id, lowercased by the pool
+        ("00u1abcdef", False),  # Okta sub 00u1AbCdEf, lowercased by the pool
+        ("jane.doe@corp.example", False),  # SAML NameID
+        ("strasse", False),
+        ("STRASSE", False),  # never produced by a lowercasing pool, and not provably exact either
+    ],
+)
+def test_only_subjects_that_lowercasing_cannot_change_are_exact(subject: str, exact: bool) -> None:
+    identity = FederatedIdentity("Provider", subject)
+    if exact:
+        require_exact_subject(identity)
+        return
+    with pytest.raises(SignUpRejectedError, match=CANNOT_LINK) as rejected:
+        require_exact_subject(identity)
+    assert rejected.value.reason == "subject_case_unknown"
 
 
 @pytest.mark.parametrize(
@@ -319,52 +344,69 @@ def native_user(pool: Pool, *, verified: bool) -> str:
     return username
 
 
-def invoke(handler: ModuleType, pool: Pool, fixture: str, **changes: Any) -> dict[str, Any]:
-    event = load_event(fixture)
+def invoke(handler: ModuleType, pool: Pool, event: dict[str, Any]) -> dict[str, Any]:
     event["userPoolId"] = pool.pool_id
-    event.update(changes)
     result: dict[str, Any] = handler.lambda_handler(event, FakeLambdaContext())
     return result
 
 
-def test_native_sign_up_is_accepted_and_never_auto_confirmed(
+def google() -> dict[str, Any]:
+    return ev.federated_sign_up("Google", GOOGLE_SUBJECT)
+
+
+def test_native_sign_up_is_accepted_and_never_auto_confirmed_or_auto_verified(
     handler: ModuleType, pool: Pool, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = load_event("pre_sign_up_sign_up")
-    event["userPoolId"] = pool.pool_id
-    event["response"].update(autoConfirmUser=True, autoVerifyEmail=True)  # even if something upstream set them
+    # Given a sign-up whose incoming response already says auto-verify (aws-lambda-go's sample event)
+    event = ev.pre_sign_up()
+    event["response"] = {"autoConfirmUser": True, "autoVerifyEmail": True, "autoVerifyPhone": True}
 
-    result = handler.lambda_handler(event, FakeLambdaContext())
+    result = invoke(handler, pool, event)
 
     assert result["response"] == {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
     assert metric_names(capsys.readouterr().out) == ["SignUpAccepted"]
 
 
-def test_admin_created_user_in_an_allowed_domain_is_accepted(handler: ModuleType, pool: Pool) -> None:
-    result = invoke(handler, pool, "pre_sign_up_admin_create_user")
+@pytest.mark.parametrize("response", [None, "absent"])
+def test_native_sign_up_without_a_response_gets_one(handler: ModuleType, pool: Pool, response: object) -> None:
+    event = ev.pre_sign_up()
+    if response == "absent":
+        del event["response"]
+    else:
+        event["response"] = response
 
-    assert result["triggerSource"] == "PreSignUp_AdminCreateUser"
+    assert invoke(handler, pool, event)["response"] == handler.NATIVE_SIGN_UP_RESPONSE
+
+
+def test_admin_created_user_in_an_allowed_domain_is_accepted_untouched(handler: ModuleType, pool: Pool) -> None:
+    event = ev.pre_sign_up("PreSignUp_AdminCreateUser")
+
+    assert invoke(handler, pool, event) == {**ev.pre_sign_up("PreSignUp_AdminCreateUser"), "userPoolId": pool.pool_id}
 
 
 @pytest.mark.parametrize(
-    ("fixture", "email", "message"),
+    ("event", "email", "message"),
     [
-        ("pre_sign_up_sign_up", "jane@eu.mailinator.com", DOMAIN_NOT_ALLOWED),
-        ("pre_sign_up_sign_up", "jane@gmail.com", DOMAIN_NOT_ALLOWED),
-        ("pre_sign_up_admin_create_user", "jane@gmail.com", DOMAIN_NOT_ALLOWED),
-        ("pre_sign_up_external_google", "jane@gmail.com", DOMAIN_NOT_ALLOWED),
-        ("pre_sign_up_sign_up", "not-an-email", INVALID_EMAIL),
+        (ev.pre_sign_up(), "jane@eu.mailinator.com", DOMAIN_NOT_ALLOWED),
+        (ev.pre_sign_up(), "jane@gmail.com", DOMAIN_NOT_ALLOWED),
+        (ev.pre_sign_up("PreSignUp_AdminCreateUser"), "jane@gmail.com", DOMAIN_NOT_ALLOWED),
+        (ev.federated_sign_up("Google", GOOGLE_SUBJECT), "jane@gmail.com", DOMAIN_NOT_ALLOWED),
+        (ev.pre_sign_up(), "not-an-email", INVALID_EMAIL),
     ],
+    ids=["blocked", "not-allowed", "admin-not-allowed", "federated-not-allowed", "malformed"],
 )
 def test_sign_ups_outside_the_policy_are_rejected(
-    handler: ModuleType, pool: Pool, capsys: pytest.CaptureFixture[str], fixture: str, email: str, message: str
+    handler: ModuleType,
+    pool: Pool,
+    capsys: pytest.CaptureFixture[str],
+    event: dict[str, Any],
+    email: str,
+    message: str,
 ) -> None:
-    event = load_event(fixture)
-    event["userPoolId"] = pool.pool_id
     event["request"]["userAttributes"]["email"] = email
 
     with pytest.raises(handler.SignUpRejectedError) as rejected:
-        handler.lambda_handler(event, FakeLambdaContext())
+        invoke(handler, pool, event)
 
     assert str(rejected.value) == message
     output = capsys.readouterr().out
@@ -372,76 +414,119 @@ def test_sign_ups_outside_the_policy_are_rejected(
     assert email not in output
 
 
-@pytest.mark.parametrize("fixture", ["pre_sign_up_missing_attributes", "pre_sign_up_external_facebook_no_email"])
-def test_missing_email_is_rejected(handler: ModuleType, pool: Pool, fixture: str) -> None:
+@pytest.mark.parametrize(
+    "event",
+    [
+        ev.pre_sign_up(email=None),
+        ev.federated_sign_up("Facebook", "10223344556677889", email=None, email_verified=None),
+        {**ev.pre_sign_up(), "request": None},
+    ],
+    ids=["native", "facebook-without-email-permission", "request-null"],
+)
+def test_missing_email_is_rejected(handler: ModuleType, pool: Pool, event: dict[str, Any]) -> None:
     with pytest.raises(handler.SignUpRejectedError, match=INVALID_EMAIL):
-        invoke(handler, pool, fixture)
+        invoke(handler, pool, event)
 
 
+# Each provider type with a subject shaped as that IdP issues it (case as the IdP sends it).
+PROVIDERS = {
+    "Google": ("Google", GOOGLE_SUBJECT),
+    "Facebook": ("Facebook", "10223344556677889"),
+    "Apple": ("SignInWithApple", "001234.0a1b2c3d4e5f67890a1b2c3d4e5f6789.0123"),
+    "LoginWithAmazon": ("LoginWithAmazon", "amzn1.account.AF2ZQNL5OGTLHLEXAMPLE"),
+    "OIDC (Okta)": ("CorpOIDC", "00u1AbCdEf2GhIjK3l4"),
+    "SAML": ("CorpSaml", "Jane.Doe@Corp.example"),
+}
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
 def test_first_federated_sign_in_without_native_account_creates_a_user(
-    handler: ModuleType, pool: Pool, link: LinkRecorder
+    handler: ModuleType, pool: Pool, link: LinkRecorder, provider: str
 ) -> None:
-    result = invoke(handler, pool, "pre_sign_up_external_google")
+    name, subject = PROVIDERS[provider]
+    event = ev.federated_sign_up(name, subject)
 
-    assert result["userName"] == f"Google_{GOOGLE_SUBJECT}"
+    result = invoke(handler, pool, event)
+
+    assert result["userName"] == ev.federated_user_name(name, subject)
     assert link.calls == []
 
 
-def test_federated_identity_is_linked_to_the_verified_native_account(
-    handler: ModuleType, pool: Pool, link: LinkRecorder, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("provider", ["Google", "Facebook"])
+def test_numeric_social_subjects_are_linked_with_the_exact_subject(
+    handler: ModuleType, pool: Pool, link: LinkRecorder, capsys: pytest.CaptureFixture[str], provider: str
 ) -> None:
     # Given a native user with a verified email
     native = native_user(pool, verified=True)
+    name, subject = PROVIDERS[provider]
 
-    # When the same person signs in with Google for the first time
-    with pytest.raises(handler.AccountLinkedError, match="Google sign-in is now connected") as linked:
-        invoke(handler, pool, "pre_sign_up_external_google")
+    # When the same person signs in with the provider for the first time
+    with pytest.raises(handler.AccountLinkedError, match=f"{provider} sign-in is now connected") as raised:
+        invoke(handler, pool, ev.federated_sign_up(name, subject))
 
-    # Then the Google identity is linked to the native user instead of creating a duplicate
+    # Then the identity is linked to the native user with the IdP's subject, exactly
     assert link.calls == [
         {
             "UserPoolId": pool.pool_id,
             "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": native},
             "SourceUser": {
-                "ProviderName": "Google",
+                "ProviderName": name,
                 "ProviderAttributeName": "Cognito_Subject",
-                "ProviderAttributeValue": GOOGLE_SUBJECT,
+                "ProviderAttributeValue": subject,
             },
         }
     ]
     attributes = pool.client.admin_get_user(UserPoolId=pool.pool_id, Username=native)["UserAttributes"]
     identities = json.loads(next(a["Value"] for a in attributes if a["Name"] == "identities"))
-    assert identities == [{"providerName": "Google", "userId": GOOGLE_SUBJECT}]
+    assert identities == [{"providerName": name, "userId": subject}]
     # and this attempt ends with a message asking to sign in again (the retry signs in as the native user)
-    assert "Please sign in again" in str(linked.value)
+    assert "Please sign in again" in str(raised.value)
     output = capsys.readouterr().out
     assert metric_names(output) == ["AccountLinked"]
     assert_no_personal_data(output)
 
 
-def test_retried_invocation_does_not_link_twice(handler: ModuleType, pool: Pool, link: LinkRecorder) -> None:
+@pytest.mark.parametrize("provider", ["Apple", "LoginWithAmazon", "OIDC (Okta)", "SAML"])
+def test_subjects_whose_case_the_pool_lost_are_never_linked(
+    handler: ModuleType, pool: Pool, link: LinkRecorder, capsys: pytest.CaptureFixture[str], provider: str
+) -> None:
+    # Given a native user, and a provider whose subject has letters: the pool sent it in lowercase
     native_user(pool, verified=True)
-    with pytest.raises(handler.AccountLinkedError):
-        invoke(handler, pool, "pre_sign_up_external_google")
+    name, subject = PROVIDERS[provider]
+    event = ev.federated_sign_up(name, subject)
+    assert subject.lower() in event["userName"]
 
-    # Cognito retries the trigger (e.g. after a timeout): the link is found, not made again
-    with pytest.raises(handler.AccountLinkedError):
-        invoke(handler, pool, "pre_sign_up_external_google")
+    # Then no link is made with a subject that may differ from the IdP's, and the user is told what to do
+    with pytest.raises(handler.SignUpRejectedError, match=CANNOT_LINK):
+        invoke(handler, pool, event)
 
-    assert len(link.calls) == 1
+    assert link.calls == []
+    assert '"reason":"subject_case_unknown"' in capsys.readouterr().out
 
 
-def test_lowercased_username_links_with_the_configured_provider_name(
+def test_oidc_provider_with_a_numeric_subject_links_with_the_configured_provider_name(
     handler: ModuleType, pool: Pool, link: LinkRecorder
 ) -> None:
     # Case-insensitive pools hand the trigger "corpoidc_..." for the provider named "CorpOIDC"
     native_user(pool, verified=True)
 
     with pytest.raises(handler.AccountLinkedError, match="CorpOIDC"):
-        invoke(handler, pool, "pre_sign_up_external_oidc_lowercase")
+        invoke(handler, pool, ev.federated_sign_up("CorpOIDC", "248289761001"))
 
     assert link.calls[0]["SourceUser"]["ProviderName"] == "CorpOIDC"
-    assert link.calls[0]["SourceUser"]["ProviderAttributeValue"] == "00u1abcd2efgh3ijk4l5"
+    assert link.calls[0]["SourceUser"]["ProviderAttributeValue"] == "248289761001"
+
+
+def test_retried_invocation_does_not_link_twice(handler: ModuleType, pool: Pool, link: LinkRecorder) -> None:
+    native_user(pool, verified=True)
+    with pytest.raises(handler.AccountLinkedError):
+        invoke(handler, pool, google())
+
+    # Cognito retries the trigger (e.g. after a timeout): the link is found, not made again
+    with pytest.raises(handler.AccountLinkedError):
+        invoke(handler, pool, google())
+
+    assert len(link.calls) == 1
 
 
 def test_unverified_native_account_refuses_the_federated_sign_in(
@@ -450,22 +535,21 @@ def test_unverified_native_account_refuses_the_federated_sign_in(
     native_user(pool, verified=False)
 
     with pytest.raises(handler.SignUpRejectedError, match=NATIVE_EMAIL_UNVERIFIED):
-        invoke(handler, pool, "pre_sign_up_external_google")
+        invoke(handler, pool, google())
 
     assert link.calls == []
     assert '"reason":"native_email_unverified"' in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("verified", ["false", None])
 def test_email_not_verified_by_the_provider_is_never_linked(
-    handler: ModuleType, pool: Pool, link: LinkRecorder
+    handler: ModuleType, pool: Pool, link: LinkRecorder, verified: str | None
 ) -> None:
     native_user(pool, verified=True)
-    event = load_event("pre_sign_up_external_google")
-    event["userPoolId"] = pool.pool_id
-    event["request"]["userAttributes"]["email_verified"] = "false"
+    event = ev.federated_sign_up("Google", GOOGLE_SUBJECT, email_verified=verified)
 
     with pytest.raises(handler.SignUpRejectedError, match=PROVIDER_EMAIL_UNVERIFIED):
-        handler.lambda_handler(event, FakeLambdaContext())
+        invoke(handler, pool, event)
 
     assert link.calls == []
 
@@ -482,7 +566,7 @@ def test_cognito_error_while_linking_shows_a_safe_message(
     monkeypatch.setattr(handler.aws.cognito_client(), "admin_link_provider_for_user", limit_exceeded)
 
     with pytest.raises(handler.SignUpRejectedError, match=TRY_AGAIN) as rejected:
-        invoke(handler, pool, "pre_sign_up_external_google")
+        invoke(handler, pool, google())
 
     assert rejected.value.__cause__ is None
     output = capsys.readouterr().out
@@ -491,9 +575,9 @@ def test_cognito_error_while_linking_shows_a_safe_message(
 
 
 def test_logs_carry_no_personal_data(handler: ModuleType, pool: Pool, capsys: pytest.CaptureFixture[str]) -> None:
-    for fixture in ("pre_sign_up_sign_up", "pre_sign_up_admin_create_user", "pre_sign_up_external_google"):
-        invoke(handler, pool, fixture)
+    for event in (ev.pre_sign_up(), ev.pre_sign_up("PreSignUp_AdminCreateUser"), google()):
+        invoke(handler, pool, event)
     with pytest.raises(handler.SignUpRejectedError):
-        invoke(handler, pool, "pre_sign_up_missing_attributes")
+        invoke(handler, pool, ev.pre_sign_up(email=None))
 
     assert_no_personal_data(capsys.readouterr().out)

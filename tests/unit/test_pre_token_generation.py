@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aws_events import cognito as ev
 from pre_token_generation.config import ConfigError, load_config
-from pre_token_generation.logic import COGNITO_ADMIN_API_SCOPE, customise_tokens
-from tests.unit.events import (
+from pre_token_generation.logic import COGNITO_ADMIN_API_SCOPE, customise_tokens, group_names
+from tests.unit.trigger_support import (
     FakeLambdaContext,
     assert_lean_import,
     assert_no_personal_data,
     import_handler,
-    load_event,
     log_lines,
     metric_names,
     powertools_env,
@@ -56,9 +56,20 @@ def handler(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest
     return import_handler("pre_token_generation", monkeypatch)
 
 
-def invoke(handler: ModuleType, name: str) -> dict[str, Any]:
-    result: dict[str, Any] = handler.lambda_handler(load_event(name), FakeLambdaContext())
+def invoke(handler: ModuleType, event: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = handler.lambda_handler(event, FakeLambdaContext())
     return result
+
+
+def sdk_sign_in() -> dict[str, Any]:
+    """An SRP sign-in of a `users` member: the access token would carry only the admin API scope."""
+    return ev.pre_token_generation("TokenGeneration_Authentication", groups=["users"])
+
+
+def no_groups() -> dict[str, Any]:
+    event = ev.pre_token_generation(groups=[])
+    del event["request"]["groupConfiguration"]["groupsToOverride"]
+    return event
 
 
 def access(event: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +86,7 @@ def id_claims(event: dict[str, Any]) -> dict[str, Any]:
 
 def test_sdk_sign_in_gets_group_scopes_and_loses_the_admin_api_scope(handler: ModuleType) -> None:
     # Given an SRP sign-in of a `users` member, whose access token would only carry the admin API scope
-    event = invoke(handler, "pre_token_generation_sdk_sign_in")
+    event = invoke(handler, sdk_sign_in())
 
     # Then the API scopes of the group are added and aws.cognito.signin.user.admin is removed
     assert access(event)["scopesToAdd"] == USER_SCOPES
@@ -84,11 +95,11 @@ def test_sdk_sign_in_gets_group_scopes_and_loses_the_admin_api_scope(handler: Mo
     assert access(event)["claimsToAddOrOverride"] == {"roles": ["users"]}
     assert id_claims(event) == {"roles": ["users"]}
     # and the rest of the event is returned untouched
-    assert event["request"] == load_event("pre_token_generation_sdk_sign_in")["request"]
+    assert event["request"] == sdk_sign_in()["request"]
 
 
 def test_admin_refresh_gets_the_admin_scope(handler: ModuleType) -> None:
-    event = invoke(handler, "pre_token_generation_admin_refresh")
+    event = invoke(handler, ev.pre_token_generation("TokenGeneration_RefreshTokens", groups=["admins", "users"]))
 
     assert access(event)["scopesToAdd"] == full("admin", "files.read", "files.write", "profile.read")
     assert id_claims(event) == {"roles": ["admins", "users"]}
@@ -96,7 +107,8 @@ def test_admin_refresh_gets_the_admin_scope(handler: ModuleType) -> None:
 
 def test_oauth_scopes_of_our_server_survive_only_if_the_groups_allow_them(handler: ModuleType) -> None:
     # Given a federated `users` member whose OAuth request was granted admin (the client allows it)
-    event = invoke(handler, "pre_token_generation_hosted_auth")
+    scopes = ["openid", "email", "profile", f"{RS}/profile.read", f"{RS}/files.read", ADMIN, "other-api/read"]
+    event = invoke(handler, ev.federated_token("Google", "110169484474386276334", scopes=scopes))
 
     # Then admin is suppressed, the allowed scopes are kept, missing ones added, foreign scopes untouched
     assert access(event)["scopesToSuppress"] == [ADMIN, COGNITO_ADMIN_API_SCOPE]
@@ -108,7 +120,7 @@ def test_oauth_scopes_of_our_server_survive_only_if_the_groups_allow_them(handle
 
 
 def test_user_without_groups_gets_no_scopes(handler: ModuleType) -> None:
-    event = invoke(handler, "pre_token_generation_no_groups")
+    event = invoke(handler, no_groups())
 
     assert access(event)["scopesToAdd"] == []
     assert access(event)["scopesToSuppress"] == [COGNITO_ADMIN_API_SCOPE]
@@ -122,7 +134,7 @@ def test_user_in_no_known_group_gets_the_default_groups_scopes_when_configured(
     monkeypatch.setenv("DEFAULT_GROUP", "users")
     handler = import_handler("pre_token_generation", monkeypatch)
     # When they sign in
-    event = invoke(handler, "pre_token_generation_no_groups")
+    event = invoke(handler, no_groups())
     # Then they get what the users group would give them, never admin, and no role claim they lack
     assert access(event)["scopesToAdd"] == USER_SCOPES
     assert ADMIN not in access(event)["scopesToAdd"]
@@ -146,7 +158,7 @@ def test_default_group_applies_only_without_a_known_group(env: dict[str, str]) -
     ],
 )
 def test_odd_events_are_handled(handler: ModuleType, request_patch: dict[str, Any]) -> None:
-    event = load_event("pre_token_generation_sdk_sign_in")
+    event = sdk_sign_in()
     event["request"].update(request_patch)
     event["response"] = None
 
@@ -155,11 +167,59 @@ def test_odd_events_are_handled(handler: ModuleType, request_patch: dict[str, An
     assert "claimsAndScopeOverrideDetails" in result["response"]
 
 
+@pytest.mark.parametrize(
+    ("group_configuration", "groups"),
+    [
+        ({"groupsToOverride": ["users"], "iamRolesToOverride": [], "preferredRole": None}, ["users"]),
+        ([{"groupsToOverride": ["users"]}, {"groupsToOverride": ["admins"]}], ["users", "admins"]),
+        ([], []),
+        (None, []),
+        ({"groupsToOverride": "users"}, []),
+        (["users"], []),
+    ],
+)
+def test_group_configuration_as_an_object_or_the_documented_list(
+    group_configuration: object, groups: list[str]
+) -> None:
+    assert group_names(group_configuration) == groups
+
+
+@pytest.mark.parametrize("version", ["2", "3"])
+@pytest.mark.parametrize("groups", [[], ["users"], ["admins", "users"]])
+def test_client_credentials_tokens_never_gain_user_scopes_or_roles(
+    handler: ModuleType, capsys: pytest.CaptureFixture[str], version: str, groups: list[str]
+) -> None:
+    # Given a V3 client-credentials event of the service client, even one that somehow names groups
+    event = ev.client_credentials_token(client_metadata={"purpose": "sync"})
+    event["version"] = version
+    event["request"]["groupConfiguration"]["groupsToOverride"] = groups
+    sent = ev.client_credentials_token(client_metadata={"purpose": "sync"})
+
+    result = invoke(handler, event)
+
+    # Then the token is issued as Cognito would issue it: no scopes added or removed, no roles claim
+    assert result["response"] == sent["response"] == {"claimsAndScopeOverrideDetails": None}
+    assert result["request"]["scopes"] == [f"{RS}/profile.read"]
+    assert metric_names(capsys.readouterr().out) == ["MachineTokenUnchanged"]
+
+
+def test_unknown_trigger_source_fails_closed(handler: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a trigger source Cognito might add one day, with scopes of our server in the request
+    event = ev.pre_token_generation(groups=["admins"], scopes=["openid", f"{RS}/files.read", ADMIN])
+    event["triggerSource"] = "TokenGeneration_SomethingNew"
+
+    details = invoke(handler, event)["response"]["claimsAndScopeOverrideDetails"]
+
+    # Then nothing is added, our server's scopes are withheld, other scopes stay
+    assert details == {"accessTokenGeneration": {"scopesToAdd": [], "scopesToSuppress": [ADMIN, f"{RS}/files.read"]}}
+    assert "UnknownTriggerSource" in metric_names(capsys.readouterr().out)
+
+
 def test_admin_api_scope_kept_when_configured(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REMOVE_ADMIN_API_SCOPE", "false")
     handler = import_handler("pre_token_generation", monkeypatch)
 
-    assert access(invoke(handler, "pre_token_generation_sdk_sign_in"))["scopesToSuppress"] == []
+    assert access(invoke(handler, sdk_sign_in()))["scopesToSuppress"] == []
 
 
 def test_misconfigured_group_scopes_never_grant_admin_outside_admins(
@@ -170,7 +230,7 @@ def test_misconfigured_group_scopes_never_grant_admin_outside_admins(
     handler = import_handler("pre_token_generation", monkeypatch)
 
     # When a `users` member signs in
-    event = invoke(handler, "pre_token_generation_sdk_sign_in")
+    event = invoke(handler, sdk_sign_in())
 
     # Then admin is not granted, and both the cold start and the invocation say so
     assert access(event)["scopesToAdd"] == full("profile.read")
@@ -181,8 +241,8 @@ def test_misconfigured_group_scopes_never_grant_admin_outside_admins(
 
 
 def test_logs_and_metrics_carry_no_personal_data(handler: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("pre_token_generation_sdk_sign_in", "pre_token_generation_hosted_auth"):
-        invoke(handler, name)
+    for event in (sdk_sign_in(), ev.federated_token("Google", "110169484474386276334")):
+        invoke(handler, event)
 
     output = capsys.readouterr().out
     assert metric_names(output) == ["ScopesAdded", "ScopesAdded"]

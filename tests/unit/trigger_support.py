@@ -1,4 +1,6 @@
-"""Helpers for the Cognito trigger tests: fixture events, a fake Lambda context, fresh handler imports.
+"""Helpers for the Cognito trigger tests: a fake Lambda context, fresh handler imports, log checks.
+
+Events come from `aws_events.cognito`, which builds them as Cognito sends them, with their sources.
 
 Handlers read their configuration at import (cold start), so each test imports its handler anew after
 setting the environment, with a Powertools service name of its own (no state shared between tests).
@@ -8,37 +10,23 @@ stream capsys reads; the handler's log stream is therefore pointed at whatever s
 
 from __future__ import annotations
 
-import copy
 import importlib
 import itertools
 import json
 import os
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from aws_events.cognito import PERSONAL_DATA
+
 REPO_ROOT = Path(__file__).parents[2]
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "events"
-# Personal data present in the fixtures; no log line may contain any of it.
-PERSONAL_DATA = ("jane.doe@example.com", "jane.doe", "jane.new", "new.hire", "+15555550100", "+15555550101", "Jane Doe")
 
 _service_ids = itertools.count()
-
-
-@cache
-def _read(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A fresh copy of tests/fixtures/events/<name>.json (handlers fill in `response` in place)."""
-    return copy.deepcopy(_read(name))
 
 
 class FakeLambdaContext:
