@@ -97,7 +97,6 @@ USER_TOKEN_SOURCES = (  # PTG
     "TokenGeneration_RefreshTokens",
 )
 CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"  # PTG: V3_0 events only
-TOKEN_SOURCES = (*USER_TOKEN_SOURCES, CLIENT_CREDENTIALS)
 CUSTOM_MESSAGE_SOURCES = (  # CM
     "CustomMessage_SignUp",
     "CustomMessage_AdminCreateUser",
@@ -116,8 +115,6 @@ RESERVED_CLAIMS = frozenset(
         "nbf", "nonce", "origin_jti", "scope", "sub", "token_use", "username", "version",
     }
 )  # fmt: skip
-# Cognito's userName prefix of each social provider (MAP); OIDC and SAML providers use their configured name.
-SOCIAL_PROVIDER_NAMES = ("Google", "Facebook", "SignInWithApple", "LoginWithAmazon")
 
 
 def trigger_event(
@@ -316,7 +313,8 @@ def client_credentials_token(
     """TokenGeneration_ClientCredentials (V3_0): an app client authenticated with its secret.
 
     The event has the V2 shape (PTG); there is no user, so no attributes and no groups. `scopes` are the
-    requested scopes, or the client's when none were requested (GCT).
+    requested scopes, or the client's when none were requested (GCT). AWS publishes no sample of this
+    event: the null userName is this module's assumption (handlers must not depend on it).
     """
     request: Event = {
         "userAttributes": {},
@@ -408,6 +406,12 @@ def _auto(confirm: bool, email: bool, phone: bool) -> dict[str, bool]:
     return {"autoConfirmUser": confirm, "autoVerifyEmail": email, "autoVerifyPhone": phone}
 
 
+def _aws_sdk_key(event: Event) -> None:
+    """`callerContext.awsSdk` instead of `awsSdkVersion` (PT)."""
+    caller = event["callerContext"]
+    caller["awsSdk"] = caller.pop("awsSdkVersion")
+
+
 def _booleans(event: Event) -> None:
     """Attribute booleans as JSON booleans instead of "true"/"false" strings (PT, GO)."""
     attributes = event["request"]["userAttributes"]
@@ -426,7 +430,7 @@ _COMMON: tuple[tuple[str, Mutation], ...] = (
     ("attribute booleans", _booleans),  # PT, GO
     ("clientMetadata null", _set("request.clientMetadata", None)),
     ("clientMetadata absent", _drop("request.clientMetadata")),
-    ("callerContext.awsSdk", _set("callerContext", {"awsSdk": SDK_UNKNOWN, "clientId": WEB_CLIENT_ID})),  # PT
+    ("callerContext.awsSdk", _aws_sdk_key),  # PT
 )
 _BY_TRIGGER: dict[str, tuple[tuple[str, Mutation], ...]] = {
     "PreSignUp": (

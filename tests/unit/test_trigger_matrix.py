@@ -104,7 +104,7 @@ def pre_sign_up(patch: pytest.MonkeyPatch) -> ModuleType:
 
 
 PRE_SIGN_UP = cases(
-    [(source, ev.pre_sign_up(source)) for source in ("PreSignUp_SignUp", "PreSignUp_AdminCreateUser")]
+    [(source, ev.pre_sign_up(source)) for source in ev.PRE_SIGN_UP_SOURCES if source != "PreSignUp_ExternalProvider"]
     + [(f"PreSignUp_ExternalProvider/{name}", ev.federated_sign_up(name, subject)) for name, subject in PROVIDERS]
 )
 
