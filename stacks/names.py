@@ -16,6 +16,11 @@ def stack_name(prefix: str, stack: str) -> str:
     return f"{prefix}-{stack.lower()}"
 
 
+def cognito_prefix_domain(prefix: str, region: str) -> str:
+    """Host of a Cognito prefix domain (managed login), also the default passkey relying-party ID."""
+    return f"{prefix}.auth.{region}.amazoncognito.com"
+
+
 # Stateful construct ids: never rename (tests pin the resulting logical IDs).
 USER_POOL = "UserPool"
 USER_POOL_DOMAIN = "Domain"
