@@ -138,13 +138,25 @@ class UserPool(Construct):
         )
 
     def _sms_role(self, config: AppConfig) -> iam.Role:
-        """SNS role for SMS; retained with the pool, because the pool keeps pointing at it."""
+        """SNS role for SMS; retained with the pool, because the pool keeps pointing at it.
+
+        Trusted by Cognito only with the external ID the pool sends and on behalf of user pools of
+        this account and region (Cognito Developer Guide, "SMS message settings for Amazon Cognito
+        user pools"; IAM User Guide, "The confused deputy problem"). Not this pool's exact ARN: the
+        pool refers to the role, so the role cannot refer to the pool.
+        """
+        stack = cdk.Stack.of(self)
         role = iam.Role(
             self,
             "SmsRole",
             assumed_by=iam.ServicePrincipal(
                 "cognito-idp.amazonaws.com",
-                conditions={"StringEquals": {"sts:ExternalId": config.prefix}},
+                conditions={
+                    "StringEquals": {"sts:ExternalId": config.prefix, "aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="cognito-idp", resource="userpool", resource_name="*")
+                    },
+                },
             ),
             inline_policies={
                 "sns": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["sns:Publish"], resources=["*"])])

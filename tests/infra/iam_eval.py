@@ -43,6 +43,7 @@ class Env:
     account: str = "111122223333"
     region: str = "eu-west-1"
     partition: str = "aws"
+    stack_uuid: str = "1f2e3d4c-5b6a-4789-8abc-def012345678"
     physical_ids: Mapping[str, str] = field(
         default_factory=lambda: {"DataBucket": "data-bucket-test", "UserPool": "eu-west-1_TestPool"}
     )
@@ -152,6 +153,9 @@ class Stacks:
             "AWS::Region": env.region,
             "AWS::Partition": env.partition,
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": f"{stack.lower()}-stack",
+            "AWS::StackId": f"arn:{env.partition}:cloudformation:{env.region}:{env.account}:stack/"
+            f"{stack.lower()}-stack/{env.stack_uuid}",
         }
         if name in pseudo:
             return pseudo[name]
