@@ -200,6 +200,15 @@ def test_every_region_botocore_lists_for_cognito_is_accepted() -> None:
         assert parse_config(_set(raw_profile("dev"), "region", region), profile="dev").region == region
 
 
+def test_cdk_targets_only_the_partition_the_region_check_serves() -> None:
+    from stacks import regions
+    from tests.support import cdk_context
+
+    # aws-cn has no Cognito user pools; the other partitions are not verified (stacks/regions.py).
+    assert cdk_context()["@aws-cdk/core:target-partitions"] == [regions.PARTITION]
+    assert regions.regions(regions.COGNITO_IDP, "aws-cn") == ()
+
+
 # A profile as a new user writes it: several mistakes at once, one of them an unquoted OFF.
 MISTAKES = """\
 prefix: cognito-ref-dev
