@@ -185,7 +185,7 @@ def ses_production_access(ctx: Context) -> Result:
         return ok(f"production access in {region}")
     if ctx.config.production:
         return fail(
-            f"the SES account in {region} is still in the sandbox: users would get no mail",
+            f"the SES account in {region} is still in the sandbox: mail reaches verified addresses only",
             f"request production access (SES console, Account dashboard), region {region}",
         )
     return ok(f"sandbox in {region}: mail reaches verified addresses only (enough for {ctx.profile})")
