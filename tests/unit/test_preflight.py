@@ -29,6 +29,7 @@ from moto import mock_aws
 
 from scripts.preflight import checks
 from scripts.preflight.__main__ import format_result, run_checks, summary
+from scripts.preflight.__main__ import main as preflight_main
 from scripts.preflight.assembly import Assembly
 from scripts.preflight.model import Context, Result
 from stacks.config import AppConfig
@@ -543,3 +544,20 @@ def test_sample_run_for_prod_with_a_missing_ses_identity_and_a_taken_domain_pref
     assert lines[-1].startswith("preflight prod: 4 ok, 3 FAIL, 6 skip. Fix each FAIL line")
     assert "your-company-login is taken by another AWS account in eu-west-1" in "\n".join(lines)
     assert "\n".join(lines) in (REPO / "docs" / "preflight.md").read_text(encoding="utf-8")
+
+
+def test_main_prints_the_target_then_one_line_per_check(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # mock_aws supplies fake credentials
+    assembly = str(synth_profile("dev").outdir)
+    assert preflight_main(["--profile", "dev", "--assembly", assembly]) == 1  # not bootstrapped, no layer
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"preflight dev: account {ACCOUNT}, region {REGION} (arn:aws:sts::{ACCOUNT}:")
+    assert [line.split()[1] for line in out[1:-1]] == [check.name for check in checks.CHECKS]
+    assert out[-1].startswith("preflight dev: ")
+    # Another profile's assembly is refused in one line, before any AWS call.
+    assert preflight_main(["--profile", "prod", "--assembly", assembly]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("preflight prod: ")
+    assert line.endswith("run `make synth ENV=prod`")
