@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -513,6 +514,8 @@ def test_docs_list_every_iam_action_preflight_needs() -> None:
     for check in checks.CHECKS:
         assert f"| `{check.name}` |" in documented, f"docs/preflight.md has no row for {check.name}"
     readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("The IAM actions it calls, for a CI role's policy:", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"`([a-z0-9-]+:\w+)`", listed) == checks.iam_actions()
     for check in checks.CHECKS:
         assert f"| preflight `FAIL  {check.name}` |" in readme, f"README troubleshooting has no row for {check.name}"
 
