@@ -47,8 +47,8 @@ def bootstrap(ctx: Context) -> Result:
         if required is not None and int(value) < int(required):
             return fail(f"bootstrap version {value} in {ctx.region}, the stacks need {required} or later", redo)
         found.append(f"version {value} (needs {required} or later)")
-    for template in ctx.assembly.asset_buckets:
-        bucket = ctx.pseudo(ctx.auth_stack).substitute(template)
+    buckets = [ctx.pseudo(ctx.auth_stack).substitute(template) for template in ctx.assembly.asset_buckets]
+    for bucket in buckets:
         try:
             ctx.client("s3").head_bucket(Bucket=bucket)
         except ClientError as error:
@@ -59,7 +59,7 @@ def bootstrap(ctx: Context) -> Result:
                     f"then {redo}",
                 )
             raise
-    return ok(", ".join(found) + (f"; assets bucket {bucket}" if ctx.assembly.asset_buckets else ""))
+    return ok(", ".join(found + [f"assets bucket {bucket}" for bucket in buckets]))
 
 
 def stack_state(ctx: Context) -> Result:

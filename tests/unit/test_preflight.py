@@ -138,7 +138,7 @@ def test_bootstrap_passes_with_a_recent_version_and_its_bucket() -> None:
     bootstrap_account()
     result = run(checks.bootstrap, context("dev", Clients()))
     assert result.status == "ok"
-    assert result.detail == f"version 28 (needs 6 or later); assets bucket cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+    assert result.detail == f"version 28 (needs 6 or later), assets bucket cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
 
 
 @pytest.mark.parametrize(
