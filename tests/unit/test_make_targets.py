@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import stat
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.support import REPO, synth_profile
 
 AWS_TARGETS = ("aws-check", "bootstrap", "preflight", "deploy", "diff", "destroy")
 
@@ -239,3 +240,21 @@ def test_actionlint_passes_the_workflows_and_catches_a_broken_one(tmp_path: Path
     done = lint(tmp_path)
     assert done.returncode == 1
     assert 'property "deploy_it" is not defined' in done.stdout
+
+
+def test_make_diffs_cdk_command_draws_no_unknown_option_warning(tmp_path: Path) -> None:
+    """The pinned CLI's own answer to the exact command `make diff` runs (without credentials it stops after
+    parsing its options, in seconds); with the former `--all` it warns, which shows the check can fail."""
+    dry = make("-n", "diff", "ENV=dev", env=scrubbed_env(tmp_path)).stdout
+    (line,) = [line for line in dry.splitlines() if "node_modules/.bin/cdk diff" in line]
+    command = shlex.split(line.split(" -- ", 1)[1].replace("--app cdk.out", f"--app {synth_profile('dev').outdir}"))
+    env = scrubbed_env(
+        tmp_path, AWS_REGION="eu-west-1", PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    )
+
+    def warnings(words: list[str]) -> str:
+        done = subprocess.run(words, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+        return "\n".join(line for line in (done.stdout + done.stderr).splitlines() if "Unknown option" in line)
+
+    assert warnings(command) == ""
+    assert "Unknown option(s): --all" in warnings([*command, "--all"])
