@@ -19,12 +19,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from client import auth
-from client.__main__ import EXIT_SKIP, main, preflight
+from client.__main__ import main
 from client.api import ApiClient, ApiError
 from client.cache import cache_path
 from client.errors import CliError
 from client.outputs import StackOutputs
 from client.storage import UserStorage
+from scripts.e2e_check import EXIT_SKIP, check
 from stacks.names import ADMIN_GROUP, USERS_GROUP
 from tests.e2e.alarms import STATE_REASON, alarm_topic_arn, check_alarm_delivery
 from tests.e2e.moto_stack import MotoStack, moto_stack
@@ -83,20 +84,26 @@ def cli(stack: MotoStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     return run
 
 
-def test_preflight_says_in_one_line_whether_the_suite_can_run(
+def test_e2e_check_says_in_one_line_whether_the_suite_can_run(
     stack: MotoStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, line = preflight(tmp_path / "missing.json")
+    status, line = check(tmp_path / "missing.json")
     assert (status, line.count("\n")) == (EXIT_SKIP, 0)
     assert "not found" in line
     # The account in the pool's ARN matches STS's answer (moto's fixed account: wiring only).
-    status, line = preflight(stack.outputs_path)
+    status, line = check(stack.outputs_path)
     assert status == 0, line
     assert stack.outputs.user_pool_id in line
+    broken = tmp_path / "broken.json"
+    broken.write_text(stack.outputs_path.read_text().replace(f":{stack.outputs.account}:", ":210987654321:"))
+    status, line = check(broken)
+    assert status == 1
+    assert "account 123456789012, not 210987654321" in line
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
-    status, line = preflight(stack.outputs_path)
-    assert (status, line) == (EXIT_SKIP, "e2e skipped: no AWS credentials (set AWS_PROFILE or run `aws sso login`)")
+        monkeypatch.delenv(name, raising=False)
+    status, line = check(stack.outputs_path)
+    assert (status, line.count("\n")) == (EXIT_SKIP, 0)
+    assert line.startswith("e2e skipped: no AWS credentials: set AWS_PROFILE=<name>"), line
 
 
 def test_fixture_users_sign_in_with_srp_and_their_tokens_verify(
