@@ -116,6 +116,13 @@ def event_for(request: Request, claims: Mapping[str, Any] | None = None) -> dict
     return http_api_event(request, route=matched[0], claims=claims)
 
 
+class SchemaDrivenCounts(UserWarning):
+    """The property test's counts, shown in the summary (pytest-xdist relays warnings, not a worker's output).
+
+    Defined here rather than in the test module: the xdist controller imports a warning's category by module name.
+    """
+
+
 @dataclass(frozen=True)
 class LambdaContext:
     function_name: str = "cognito-ref-dev-api"
