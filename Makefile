@@ -5,6 +5,8 @@ ENV ?= dev
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
+# Other Python versions the unit tests run on in `make test` (README "Supported Python versions").
+EXTRA_PYTHONS ?= 3.12 3.13
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
@@ -17,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK_FLAGS := --context profile=$(ENV) --no-notices --no-version-reporting
 
-.PHONY: help setup synth test lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config
+.PHONY: help setup synth test test-pythons lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config
 
 help:
 	@echo "make synth | test | lint | bench | guard | baseline | bootstrap | deploy | diff | e2e | destroy   [ENV=dev|prod]"
@@ -63,6 +65,11 @@ lint: $(VENV)/.dev-installed
 test: setup lint
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
 	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
+	$(MAKE) --no-print-directory test-pythons
+
+# tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
+test-pythons: $(VENV)/.dev-installed
+	$(BIN)/python -m scripts.pythons $(EXTRA_PYTHONS)
 
 # Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,
 # cdk.out/<profile>, then compares it with guard/baseline/<profile>/ (guard) or stores it there

@@ -58,7 +58,8 @@ Behaviours, each with its sources:
     JSON body. [payload] "Lambda function response for format 2.0".
 
 Not captured anywhere we could find, so chosen and marked here: bytes that are not UTF-8 after decoding a path
-are answered 400, like row 3 (assumption); Content-Type media types compare case-insensitively for row 10
+are answered 400, like row 3 (assumption); such bytes in a query value become U+FFFD in queryStringParameters
+(assumption: the API handler reads keys from rawQueryString and refuses them there); Content-Type media types compare case-insensitively for row 10
 (RFC 9110 says they are; assumption); `jwt.scopes` lists the token's `scope` claim, as AWS's sample events
 show, and is null for tokens without one (the API handler reads the `scope` claim and accepts both); no path
 normalisation of `.`/`..` segments (clients remove them before sending, RFC 3986 section 5.2.4).
@@ -182,9 +183,9 @@ class Route:
     segments: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.key == DEFAULT_ROUTE:
-            method, segments = "ANY", ()
-        else:
+        segments: tuple[str, ...] = ()
+        method = "ANY"
+        if self.key != DEFAULT_ROUTE:
             method, _, path = self.key.partition(" ")
             if method not in (*METHODS, "ANY") or not path.startswith("/"):
                 raise ValueError(f"not an HTTP API route key: {self.key!r}")

@@ -65,7 +65,8 @@ class _Resolver(APIGatewayHttpResolver):
 
     @staticmethod
     def _compile_regex(rule: str, base_regex: str = r"^{}\Z") -> Pattern[str]:
-        return ApiGatewayResolver._compile_regex(rule, base_regex)
+        compiled: Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
+        return compiled
 
 
 app = _Resolver(enable_validation=True, json_body_deserializer=load_json)

@@ -22,7 +22,6 @@ from stacks.config import AppConfig
 from stacks.constructs.lambda_defaults import PythonFunction, log_retention
 from stacks.nag import acknowledge
 
-
 # JSON access log: who called what and how it ended; never a token or a request body.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

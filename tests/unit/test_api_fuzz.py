@@ -30,7 +30,10 @@ DOC = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json")
 OPERATIONS = [(method.upper(), path, op) for path, item in DOC["paths"].items() for method, op in item.items()]
 EXISTING_KEYS = ["a.txt", "docs/b.txt", "r\u00e9sum\u00e9.pdf"]
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+pytestmark = [
+    pytest.mark.generative,
+    pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"),
+]
 
 junk = st.text(max_size=30)
 json_values = st.recursive(

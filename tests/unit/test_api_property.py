@@ -16,6 +16,7 @@ change to the objects of a user who never calls. The counts are printed (`-s`) a
 from __future__ import annotations
 
 import json
+import signal
 import time
 import warnings
 from collections import Counter
@@ -59,9 +60,11 @@ from tests.unit.api_env import (
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 # Requests per generation mode; negative (schema-invalid) cases cost about twice as much to generate.
-STATELESS_EXAMPLES = {GenerationMode.POSITIVE: 1500, GenerationMode.NEGATIVE: 600}
-STATEFUL_SCENARIOS = 60
+STATELESS_EXAMPLES = {GenerationMode.POSITIVE: 1400, GenerationMode.NEGATIVE: 400}
+STATEFUL_SCENARIOS = 40
 STATEFUL_STEPS = 8
+# The counts keep each test near half a minute; a hang fails it here instead of stalling CI.
+TIME_BOUND_S = 600
 CAROL = "2d6e7f80-91a2-4b34-85d6-e7f8091a2b34"  # never calls the API: her objects must never change
 ALL_SCOPES = ("profile.read", "files.read", "files.write", "admin")
 CHECKS = (
@@ -72,7 +75,24 @@ CHECKS = (
     negative_data_rejection,  # schema-invalid requests are refused with a 4xx
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+pytestmark = [
+    pytest.mark.generative,
+    pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"),
+]
+
+
+@pytest.fixture(autouse=True)
+def time_bound() -> Iterator[None]:
+    def expired(*_: object) -> None:
+        raise TimeoutError(f"the schema-driven test ran longer than {TIME_BOUND_S} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(TIME_BOUND_S)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def token_claims(user_pool_id: str) -> dict[str, dict[str, Any]]:
