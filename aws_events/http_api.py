@@ -57,12 +57,14 @@ Behaviours, each with its sources:
 14. A function that fails -> 500 `{"message":"Internal Server Error"}`; a result without `statusCode` is a 200
     JSON body. [payload] "Lambda function response for format 2.0".
 
-Not captured anywhere we could find, so chosen and marked here: bytes that are not UTF-8 after decoding a path
-are answered 400, like row 3 (assumption); such bytes in a query value become U+FFFD in queryStringParameters
-(assumption: the API handler reads keys from rawQueryString and refuses them there); Content-Type media types compare case-insensitively for row 10
-(RFC 9110 says they are; assumption); `jwt.scopes` lists the token's `scope` claim, as AWS's sample events
-show, and is null for tokens without one (the API handler reads the `scope` claim and accepts both); no path
-normalisation of `.`/`..` segments (clients remove them before sending, RFC 3986 section 5.2.4).
+Not captured anywhere we could find, so chosen here and marked as assumptions:
+- bytes that are not UTF-8 after decoding a path are answered 400, like row 3;
+- such bytes in a query value become U+FFFD in queryStringParameters (the API handler reads keys from
+  rawQueryString and refuses them there);
+- Content-Type media types compare case-insensitively for row 10 (RFC 9110 says they are);
+- `jwt.scopes` lists the token's `scope` claim, as AWS's sample events show, and is null for tokens without one
+  (the API handler reads the `scope` claim and accepts both);
+- no normalisation of `.`/`..` path segments (clients remove them before sending, RFC 3986 section 5.2.4).
 """
 
 from __future__ import annotations

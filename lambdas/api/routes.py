@@ -24,7 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from api import files, users
 from api.auth import authorize, require_group, require_user
 from api.aws import cognito_client, s3_client
-from api.edge import load_json, query_values
+from api.edge import MAX_BODY_BYTES, load_json, query_values
 from api.errors import ApiError, BadRequestError
 from api.files import MAX_PAGE_TOKEN_CHARS, PAGE_TOKEN_PATTERN
 from api.keys import MAX_KEY_CHARS, sanitise_key, user_prefix
@@ -45,7 +45,7 @@ _STATUS_DESCRIPTIONS = {
     401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
     403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
     404: "No such file",
-    413: "Request body larger than 8 KiB",
+    413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
     415: "Request body is not application/json",
     422: "Parameters or body do not match the schema; the message names the field",
     429: "Too many requests: the stage's throttling limit (API Gateway)",
@@ -222,7 +222,7 @@ def download_url(key: KeyQuery) -> DownloadUrl:
         s3_client(),
         bucket=settings.data_bucket,
         prefix=user_prefix(sub),
-        key=_sent_key(),
+        key=_sent_key(),  # the parameter `key` is the schema's view of it; this is the key as sent
         expires_in=settings.url_expires_seconds,
     )
     metrics.add_metric(name="DownloadUrlIssued", unit=MetricUnit.Count, value=1)
@@ -238,6 +238,7 @@ def download_url(key: KeyQuery) -> DownloadUrl:
 )
 def delete_file(key: KeyQuery) -> Response[None]:
     sub = require_user(_caller(SCOPE_FILES_WRITE))
+    # The parameter `key` is the schema's view of it; _sent_key() is the key as sent.
     files.delete_file(s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), key=_sent_key())
     metrics.add_metric(name="FileDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
