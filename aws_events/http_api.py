@@ -78,7 +78,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 DEFAULT_ROUTE = "$default"
@@ -103,9 +103,6 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
 
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
-
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
 
@@ -113,10 +110,10 @@ class Response:
 class GatewayAnswer(Exception):  # noqa: N818 - not an error of ours: API Gateway's own response
     """API Gateway answers the request itself; the integration is not invoked."""
 
-    def __init__(self, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(f"{status} {message}")
         body = json.dumps({"message": message}, separators=(",", ":")).encode()
-        self.response = Response(status, (("content-type", "application/json"), *headers), body)
+        self.response = Response(status, (("content-type", "application/json"),), body)
 
 
 def _not_found() -> GatewayAnswer:
@@ -469,7 +466,10 @@ class HttpApi:
 
         def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
             response = self.send(wsgi_request(environ))
-            reason = HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else ""
+            try:
+                reason = HTTPStatus(response.status).phrase
+            except ValueError:  # a status of the function's own choosing
+                reason = ""
             start_response(f"{response.status} {reason}", list(response.headers))
             return [response.body]
 
@@ -477,8 +477,7 @@ class HttpApi:
 
 
 def wsgi_request(environ: Mapping[str, Any]) -> Request:
-    from urllib.parse import quote
-
+    """The request a WSGI server received, with the target as the client sent it where the server kept it."""
     target = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not target:
         target = quote(str(environ.get("PATH_INFO", "/")).encode("latin-1"), safe="/!$&'()*+,;=:@~-._")
