@@ -51,13 +51,14 @@ def admit(event: Mapping[str, Any]) -> Mapping[str, Any]:
     if method != "POST":
         return event
     headers = event.get("headers") or {}
-    content_type = headers.get("content-type")  # API Gateway lower-cases header names
-    if content_type is not None:
-        media_type = str(content_type).split(";", 1)[0].strip()
+    # API Gateway lower-cases header names; an event built by hand may not.
+    name = next((name for name in headers if str(name).lower() == "content-type"), None)
+    if name is not None:
+        media_type = str(headers[name]).split(";", 1)[0].strip()
         if media_type and media_type.lower() != JSON_MEDIA_TYPE:
             raise UnsupportedMediaTypeError(f"request body must be {JSON_MEDIA_TYPE}")
         if media_type != JSON_MEDIA_TYPE:
-            event = {**event, "headers": {**headers, "content-type": JSON_MEDIA_TYPE}}
+            event = {**event, "headers": {**headers, name: JSON_MEDIA_TYPE}}
     _check_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
     return event
 
