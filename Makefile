@@ -7,6 +7,8 @@ APPROVAL ?= broadening
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
+# Other Python versions the unit tests run on in `make test` (README "Supported Python versions").
+EXTRA_PYTHONS ?= 3.12 3.13
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
@@ -24,7 +26,7 @@ CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
 AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
 .PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
-	e2e destroy clean
+	e2e destroy clean test-pythons
 
 help: ## list the targets (this text)
 	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
@@ -81,6 +83,11 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 test: setup lint ## lint, type-check, every test, synth of every profile, destructive-change guard
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
 	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
+	$(MAKE) --no-print-directory test-pythons
+
+# tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
+test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.12 3.13)
+	$(BIN)/python -m scripts.pythons $(EXTRA_PYTHONS)
 
 # Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,
 # cdk.out/<profile>, then compares it with guard/baseline/<profile>/ (guard) or stores it there

@@ -5,8 +5,8 @@ import, an empty handler decorated like ours (Logger + Metrics, then + Tracer, w
 most of our cold start), and an empty APIGatewayHttpResolver with one validated route (the event-handler
 floor every route stands on). GET /files uses the handler's own
 S3 client with botocore's Stubber attached (no network; parameter validation and response parsing still
-run); POST /files/upload-url signs locally. Tracing is disabled, as in tests. Events are the fixtures in
-tests/fixtures/api/.
+run); POST /files/upload-url signs locally. Tracing is disabled, as in tests. Events are built by
+aws_events.http_api, as API Gateway delivers them.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from aws_events.http_api import Request, Route, http_api_event
 from bench.timing import LAMBDA_ENV, FakeContext, cold_import_ms, per_call_us, table
 
-REPO = Path(__file__).resolve().parents[1]
-EVENTS = REPO / "tests" / "fixtures" / "api"
 CALLS = 2_000
 AWS_CALLS = 300  # each stubbed call needs a queued response
 
@@ -75,9 +73,22 @@ def _with_env(statement: str) -> str:
     return f"import os; os.environ.update({ENV!r}); {statement}"
 
 
-def _event(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
+CLAIMS = {
+    "sub": "0b4c5d6e-7f80-4912-a3b4-c5d6e7f80912",
+    "token_use": "access",
+    "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_T3stP00l1",
+    "client_id": "4m1ht8rqp0webclient0000001",
+    "username": "alice",
+    "scope": "cognito-ref-api/profile.read cognito-ref-api/files.read cognito-ref-api/files.write",
+    "cognito:groups": ["users"],
+    "exp": 1718003600,
+}
+
+
+def _event(route: str, path: str, *, claims: bool = True, **request: Any) -> dict[str, Any]:
+    """The event API Gateway delivers for a request on `route` (the JWT authorizer passed `CLAIMS`)."""
+    sent = Request.build(route.split(" ")[0], path, token="eyJ.bench.token" if claims else None, **request)
+    return http_api_event(sent, route=Route(route, ("x",) if claims else None), claims=CLAIMS if claims else None)
 
 
 def _invoker(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Callable[[], object]:
@@ -91,17 +102,6 @@ def _invoker(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any
         return response
 
     return invoke
-
-
-def _upload_event() -> dict[str, Any]:
-    event = _event("get_files")
-    event.update(
-        rawPath="/files/upload-url", rawQueryString="", body=json.dumps({"key": "a.png", "content_type": "image/png"})
-    )
-    event.pop("queryStringParameters")
-    event["headers"]["content-type"] = "application/json"
-    event["requestContext"]["http"].update(method="POST", path="/files/upload-url")
-    return event
 
 
 @contextlib.contextmanager
@@ -132,23 +132,32 @@ def _namespace(source: str) -> dict[str, Any]:
 
 
 def _warm_rows() -> list[tuple[str, float, str, float | None]]:
-    me = _event("get_me")
+    me = _event("GET /me", "/me")
     floor = per_call_us(_invoker(_namespace(EMPTY_HANDLER)["lambda_handler"], me), calls=CALLS)
     resolver = per_call_us(_invoker(_namespace(EMPTY_RESOLVER)["lambda_handler"], me), calls=CALLS)
 
     from api import aws, handler
 
     _stub_listing(aws.s3_client(), AWS_CALLS * 5 + 1)  # per_call_us: one warm-up call, then 5 repeats
-    health = {**me, "rawPath": "/health", "requestContext": {**me["requestContext"], "authorizer": None}}
     rows: list[tuple[str, float, str, float | None]] = [
         ("warm empty handler (Logger + Metrics)  [baseline]", floor, "us", 1.0),
         ("warm empty APIGatewayHttpResolver, one validated route", resolver, "us", resolver / floor),
     ]
     for label, event, calls in (
-        ("GET /health", health, CALLS),
+        ("GET /health", _event("GET /health", "/health", claims=False), CALLS),
         ("GET /me", me, CALLS),
-        ("GET /files (stubbed ListObjectsV2, 10 objects)", _event("get_files"), AWS_CALLS),
-        ("POST /files/upload-url (local SigV4 presign)", _upload_event(), AWS_CALLS),
+        (
+            "GET /files (stubbed ListObjectsV2, 10 objects)",
+            _event("GET /files", "/files", query={"limit": "10"}),
+            AWS_CALLS,
+        ),
+        (
+            "POST /files/upload-url (local SigV4 presign)",
+            _event(
+                "POST /files/upload-url", "/files/upload-url", json_body={"key": "a.png", "content_type": "image/png"}
+            ),
+            AWS_CALLS,
+        ),
     ):
         value = per_call_us(_invoker(handler.lambda_handler, event), calls=calls)
         rows.append((f"warm {label}", value, "us", value / floor))

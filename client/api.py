@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from client.errors import CliError, redact
 
@@ -56,11 +56,6 @@ def _send(request: urllib.request.Request) -> tuple[int, bytes]:
             return error.code, error.read()
     except (OSError, ValueError) as error:  # URLError, timeouts, connection resets, bad URLs
         raise CliError(f"Cannot reach {request.host}: {redact(str(error))}") from None
-
-
-def encode_key(key: str) -> str:
-    """A relative key as one path segment: every reserved character percent-encoded, '/' as %2F."""
-    return quote(key, safe="")
 
 
 def multipart(fields: dict[str, str], filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
@@ -128,12 +123,14 @@ class ApiClient:
         body = {"key": key, "content_type": content_type}
         return self._expect(self.call("POST", "/files/upload-url", body=body))
 
+    # Keys travel in the query string, form-encoded by urlencode, never in the path: API Gateway decodes paths
+    # (twice) and cuts them at a decoded `?` (docs/decisions/0008-object-keys-in-the-query-string.md).
     def download_url(self, key: str) -> str:
-        url: str = self._expect(self.call("GET", f"/files/{encode_key(key)}/download-url"))["url"]
+        url: str = self._expect(self.call("GET", "/files/download-url", query={"key": key}))["url"]
         return url
 
     def delete_file(self, key: str) -> None:
-        self._expect(self.call("DELETE", f"/files/{encode_key(key)}"), 204)
+        self._expect(self.call("DELETE", "/files", query={"key": key}), 204)
 
     def admin_users(self, *, limit: int | None = None, next_token: str | None = None) -> Any:
         return self._expect(self.call("GET", "/admin/users", query={"limit": limit, "next_token": next_token}))

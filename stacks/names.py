@@ -50,6 +50,18 @@ SCOPES: dict[str, str] = {
     SCOPE_ADMIN: "Administrative operations (admins group only)",
 }
 
+# The HTTP API's routes: route key -> required scope (None: public). Objects are named by a `key` query
+# parameter, never by the path (docs/decisions/0008-object-keys-in-the-query-string.md).
+API_ROUTES: dict[str, str | None] = {
+    "GET /health": None,
+    "GET /me": SCOPE_PROFILE_READ,
+    "GET /files": SCOPE_FILES_READ,
+    "POST /files/upload-url": SCOPE_FILES_WRITE,
+    "GET /files/download-url": SCOPE_FILES_READ,
+    "DELETE /files": SCOPE_FILES_WRITE,
+    "GET /admin/users": SCOPE_ADMIN,
+}
+
 # Groups every profile is expected to define.
 ADMIN_GROUP = "admins"
 USERS_GROUP = "users"

@@ -67,3 +67,20 @@ def synth_profile(profile: str) -> Synth:
         stack_names = {stack.id: stack.stack_name for stack in assembly.stacks}
         _CACHE[profile] = Synth(profile, config, templates, stack_names, outdir)
     return _CACHE[profile]
+
+
+# Keys that must make the whole round trip (upload, list, download, delete) through a deployed API: every character
+# that URL encoding, API Gateway's decoding or Unicode normalisation could change (issue 12).
+ROUND_TRIP_KEYS = (
+    "photos/cat.jpg",
+    "e2e/notes with spaces.txt",
+    "100% done.txt",
+    "literal%2Fslash.txt",
+    "why?.txt",
+    "c#/notes #1.md",
+    "a+b=c&d.txt",
+    "price \u20ac.txt",
+    "caf\u00e9.txt",  # NFC
+    "cafe\u0301-nfd.txt",  # NFD: the API stores and lists it as NFC
+    "emoji \U0001f600.png",
+)

@@ -11,11 +11,16 @@ from typing import Any
 
 from api.aws import aws_errors
 from api.errors import BadRequestError, NotFoundError
-from api.keys import sanitise_key
+from api.keys import PRIVATE_PREFIX, S3_MAX_KEY_BYTES, sanitise_key
 from api.models import DownloadUrl, FileItem, FileList, UploadRequest, UploadUrl
 
-# A page token is the base64url (unpadded) of the last relative key of the previous page.
-_PAGE_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+# A page token is the base64url (unpadded) of the last relative key of the previous page. That key may be any key
+# in the caller's prefix (identity-pool credentials write there directly), so it is held to S3's rules, not ours:
+# UTF-8, at most what fits after `private/<sub>/`, and no control characters, which S3's XML cannot carry.
+PAGE_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"  # noqa: S105 - a format, not a secret
+_PAGE_TOKEN = re.compile(PAGE_TOKEN_PATTERN)
+MAX_LISTED_KEY_BYTES = S3_MAX_KEY_BYTES - len(f"{PRIVATE_PREFIX}{'0' * 36}/")
+MAX_PAGE_TOKEN_CHARS = -(-4 * MAX_LISTED_KEY_BYTES // 3)
 
 
 def encode_page_token(last_key: str) -> str:
@@ -23,13 +28,15 @@ def encode_page_token(last_key: str) -> str:
 
 
 def decode_page_token(token: str) -> str:
-    if not _PAGE_TOKEN.fullmatch(token):
+    """The key a page token stands for, checked before it reaches S3; BadRequestError for anything else."""
+    if len(token) > MAX_PAGE_TOKEN_CHARS or not _PAGE_TOKEN.fullmatch(token):
         raise BadRequestError("invalid next_token")
     try:
-        key = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        key = raw.decode("utf-8")
     except ValueError:  # binascii.Error and UnicodeDecodeError
         raise BadRequestError("invalid next_token") from None
-    if not key:
+    if not key or len(raw) > MAX_LISTED_KEY_BYTES or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in key):
         raise BadRequestError("invalid next_token")
     return key
 

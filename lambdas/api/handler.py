@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from api.edge import check_body, error_response
+from api.edge import admit, error_response
 from api.errors import ApiError
 from api.observability import logger, metrics, tracer
 from api.routes import app
@@ -26,8 +26,8 @@ get_settings()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        check_body(event)
+        admitted = admit(event)
     except ApiError as error:
         logger.info("Request rejected", extra={"status": int(error.status), "reason": error.message})
         return error_response(error)
-    return app.resolve(event, context)
+    return app.resolve(dict(admitted), context)

@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Generous for a <= 512-byte key; the sanitiser enforces the real limit with a clear message.
-MAX_KEY_CHARS = 1024
+from api.keys import MAX_KEY_CHARS
 
 
 class _Body(BaseModel):
@@ -44,8 +43,12 @@ class FileList(_Body):
 
 
 class UploadRequest(_Body):
-    key: str = Field(min_length=1, max_length=MAX_KEY_CHARS, description="Relative key, e.g. `photos/cat.png`")
-    content_type: str = Field(min_length=1, max_length=255, description="Must be one of the allowed types")
+    key: str = Field(
+        min_length=1,
+        max_length=MAX_KEY_CHARS,
+        description="Relative key, e.g. `photos/cat.png`; the rules are those of the `key` query parameter",
+    )
+    content_type: str = Field(min_length=1, max_length=255, description="One of the deployment's upload types")
 
 
 class UploadUrl(_Body):

@@ -7,24 +7,27 @@ clients are read on first use.
 from __future__ import annotations
 
 from http import HTTPStatus
+from re import Pattern
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from api import files, users
 from api.auth import authorize, require_group, require_user
 from api.aws import cognito_client, s3_client
-from api.edge import load_json
-from api.errors import ApiError
-from api.keys import decode_path_key, user_prefix
+from api.edge import MAX_BODY_BYTES, load_json, query_values
+from api.errors import ApiError, BadRequestError
+from api.files import MAX_PAGE_TOKEN_CHARS, PAGE_TOKEN_PATTERN
+from api.keys import MAX_KEY_CHARS, sanitise_key, user_prefix
 from api.models import DownloadUrl, ErrorBody, FileList, Health, Me, UploadRequest, UploadUrl, UserList
 from api.observability import logger, metrics
 from api.settings import get_settings
@@ -37,26 +40,49 @@ SCOPE_FILES_WRITE = "files.write"
 SCOPE_ADMIN = "admin"
 SECURITY_SCHEME = "cognito"
 
-_ERROR_DESCRIPTIONS = {
-    400: "Malformed request: JSON syntax, key, content type or page token",
-    401: "Missing or malformed token claims",
-    403: "Not an access token of this API's clients, missing scope or group",
-    404: "No such file or route",
-    413: "Request body too large",
+_STATUS_DESCRIPTIONS = {
+    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding",
+    401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
+    403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
+    404: "No such file",
+    413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
     415: "Request body is not application/json",
-    422: "Parameters or body do not match the schema",
+    422: "Parameters or body do not match the schema; the message names the field",
+    429: "Too many requests: the stage's throttling limit (API Gateway)",
+    500: "Internal error: a bug, or the function could not run; never caused by input",
+    502: "An AWS call failed for a reason the caller cannot fix",
+    503: "An AWS service throttled the function; retry with backoff",
 }
+# Every operation: API Gateway's throttling and a failure of the function itself.
+_ALWAYS = (429, 500)
+# Operations that call S3 or Cognito.
+_AWS = (502, 503)
 
-app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=load_json)
+
+class _Resolver(APIGatewayHttpResolver):
+    """Routes must match the whole path: Powertools anchors them with `$`, which also matches before a trailing
+    newline, so `/files\n` would reach the `/files` routes."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}\Z") -> Pattern[str]:
+        compiled: Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
+        return compiled
 
 
-def _responses(ok: int, description: str, *errors: int) -> dict[int, OpenAPIResponse]:
+app = _Resolver(enable_validation=True, json_body_deserializer=load_json)
+
+
+def _responses(
+    ok: int, description: str, *errors: int, links: dict[str, Any] | None = None
+) -> dict[int, OpenAPIResponse]:
     documented: dict[int, OpenAPIResponse] = {ok: {"description": description}}
     if ok == HTTPStatus.NO_CONTENT:
         documented[ok]["content"] = {}  # no body (else Powertools documents the return type, None)
-    for status in (*errors, 422):
+    if links:
+        documented[ok]["links"] = links
+    for status in sorted({*errors, *_ALWAYS}):
         documented[status] = {
-            "description": _ERROR_DESCRIPTIONS[status],
+            "description": _STATUS_DESCRIPTIONS[status],
             "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
         }
     return documented
@@ -76,13 +102,47 @@ def _error(status: int, message: str) -> Response[dict[str, str]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})
 
 
-@app.get("/health", summary="Liveness check (no token)", responses=_responses(200, "The API is up"))
+KEY_DESCRIPTION = (
+    f"Relative key, e.g. `photos/cat.png`: at most {MAX_KEY_CHARS} characters (also once NFC-normalised), "
+    "no control, format or private-use characters, no empty, `.` or `..` segments, no leading `/` or backslash. "
+    "Form-encode it like any query value (`/` may stay as it is); give it once."
+)
+KeyQuery = Annotated[str, Query(min_length=1, max_length=MAX_KEY_CHARS, description=KEY_DESCRIPTION)]
+# OpenAPI links: where a response's key or page token goes next (clients and stateful tests follow them).
+_KEY_LINKS = {
+    "DownloadFile": {"operationId": "download_url", "parameters": {"key": "$response.body#/key"}},
+    "DeleteFile": {"operationId": "delete_file", "parameters": {"key": "$response.body#/key"}},
+}
+_PAGE_LINKS = {
+    "NextPage": {"operationId": "list_files", "parameters": {"next_token": "$response.body#/next_token"}},
+    "DownloadFirstFile": {"operationId": "download_url", "parameters": {"key": "$response.body#/items/0/key"}},
+    "DeleteFirstFile": {"operationId": "delete_file", "parameters": {"key": "$response.body#/items/0/key"}},
+}
+
+
+def _sent_key() -> str:
+    """The `key` query parameter exactly as the client sent it, given once, and sanitised.
+
+    Read from rawQueryString (api.edge.query_values): in queryStringParameters API Gateway joins a repeated
+    `key` with commas, which could name another, valid key. Powertools has validated the parameter's presence and
+    length against the schema already.
+    """
+    values = query_values(app.current_event.raw_event, "key")
+    if len(values) != 1:
+        raise BadRequestError("give key exactly once")
+    return sanitise_key(values[0])
+
+
+@app.get(
+    "/health", operation_id="health", summary="Liveness check (no token)", responses=_responses(200, "The API is up")
+)
 def health() -> Health:
     return Health()
 
 
 @app.get(
     "/me",
+    operation_id="me",
     summary="The caller's identity",
     security=_security(SCOPE_PROFILE_READ),
     responses=_responses(200, "Claims of the caller's access token", 401, 403),
@@ -100,13 +160,23 @@ def me() -> Me:
 
 @app.get(
     "/files",
+    operation_id="list_files",
     summary="List the caller's files",
     security=_security(SCOPE_FILES_READ),
-    responses=_responses(200, "One page of the caller's files, in key order", 400, 401, 403),
-)
+    responses=_responses(200, "One page of the caller's files, in key order", 400, 401, 403, 422, *_AWS,
+                         links=_PAGE_LINKS),
+)  # fmt: skip
 def list_files(
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
+    next_token: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_PAGE_TOKEN_CHARS,
+            pattern=PAGE_TOKEN_PATTERN,
+            description="`next_token` of the previous page (unpadded base64url)",
+        ),
+    ] = None,
 ) -> FileList:
     sub = require_user(_caller(SCOPE_FILES_READ))
     return files.list_files(
@@ -116,10 +186,12 @@ def list_files(
 
 @app.post(
     "/files/upload-url",
+    operation_id="upload_url",
     summary="A presigned POST to upload one file",
     security=_security(SCOPE_FILES_WRITE),
-    responses=_responses(200, "URL and form fields; the policy pins key, type and size", 400, 401, 403, 413, 415),
-)
+    responses=_responses(200, "URL and form fields; the policy pins key, type and size", 400, 401, 403, 413, 415,
+                         422, links=_KEY_LINKS),
+)  # fmt: skip
 def upload_url(request: Annotated[UploadRequest, Body()]) -> UploadUrl:
     sub = require_user(_caller(SCOPE_FILES_WRITE))
     settings = get_settings()
@@ -137,19 +209,20 @@ def upload_url(request: Annotated[UploadRequest, Body()]) -> UploadUrl:
 
 
 @app.get(
-    "/files/<key>/download-url",
+    "/files/download-url",
+    operation_id="download_url",
     summary="A presigned GET URL for one of the caller's files",
     security=_security(SCOPE_FILES_READ),
-    responses=_responses(200, "Short-lived download URL", 400, 401, 403, 404),
+    responses=_responses(200, "Short-lived download URL", 400, 401, 403, 404, 422, *_AWS),
 )
-def download_url(key: Annotated[str, Path(description="Relative key, percent-encoded ('/' as %2F)")]) -> DownloadUrl:
+def download_url(key: KeyQuery) -> DownloadUrl:
     sub = require_user(_caller(SCOPE_FILES_READ))
     settings = get_settings()
     download = files.create_download_url(
         s3_client(),
         bucket=settings.data_bucket,
         prefix=user_prefix(sub),
-        key=decode_path_key(key),
+        key=_sent_key(),  # the parameter `key` is the schema's view of it; this is the key as sent
         expires_in=settings.url_expires_seconds,
     )
     metrics.add_metric(name="DownloadUrlIssued", unit=MetricUnit.Count, value=1)
@@ -157,23 +230,26 @@ def download_url(key: Annotated[str, Path(description="Relative key, percent-enc
 
 
 @app.delete(
-    "/files/<key>",
+    "/files",
+    operation_id="delete_file",
     summary="Delete one of the caller's files",
     security=_security(SCOPE_FILES_WRITE),
-    responses=_responses(204, "Deleted", 400, 401, 403, 404),
+    responses=_responses(204, "Deleted", 400, 401, 403, 404, 422, *_AWS),
 )
-def delete_file(key: Annotated[str, Path(description="Relative key, percent-encoded ('/' as %2F)")]) -> Response[None]:
+def delete_file(key: KeyQuery) -> Response[None]:
     sub = require_user(_caller(SCOPE_FILES_WRITE))
-    files.delete_file(s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), key=decode_path_key(key))
+    # The parameter `key` is the schema's view of it; _sent_key() is the key as sent.
+    files.delete_file(s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), key=_sent_key())
     metrics.add_metric(name="FileDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
 
 
 @app.get(
     "/admin/users",
+    operation_id="admin_users",
     summary="List the user pool's users (admins group only)",
     security=_security(SCOPE_ADMIN),
-    responses=_responses(200, "One page of users", 400, 401, 403),
+    responses=_responses(200, "One page of users", 400, 401, 403, 422, *_AWS),
 )
 def admin_users(
     limit: Annotated[int, Query(ge=1, le=60, description="Page size")] = 60,

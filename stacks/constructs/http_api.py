@@ -23,17 +23,6 @@ from stacks.constructs.lambda_defaults import PythonFunction, log_retention
 from stacks.constructs.log_delivery import plain_log_group_arn
 from stacks.nag import acknowledge
 
-# (method, path, scope or None for public). The handler re-checks token_use, client_id and groups.
-ROUTES: tuple[tuple[apigw.HttpMethod, str, str | None], ...] = (
-    (apigw.HttpMethod.GET, "/health", None),
-    (apigw.HttpMethod.GET, "/me", names.SCOPE_PROFILE_READ),
-    (apigw.HttpMethod.GET, "/files", names.SCOPE_FILES_READ),
-    (apigw.HttpMethod.POST, "/files/upload-url", names.SCOPE_FILES_WRITE),
-    (apigw.HttpMethod.GET, "/files/{key}/download-url", names.SCOPE_FILES_READ),
-    (apigw.HttpMethod.DELETE, "/files/{key}", names.SCOPE_FILES_WRITE),
-    (apigw.HttpMethod.GET, "/admin/users", names.SCOPE_ADMIN),
-)
-
 # JSON access log: who called what and how it ended; never a token or a request body.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -111,13 +100,15 @@ class HttpApi(Construct):
             "CognitoJwt", issuer, jwt_audience=client_ids, authorizer_name="cognito-jwt"
         )
         integration = integrations.HttpLambdaIntegration("Lambda", self.handler.function)
-        for method, path, scope_name in ROUTES:
+        # names.API_ROUTES; the handler re-checks token_use, client_id and groups.
+        for route_key, scope_name in names.API_ROUTES.items():
+            method, path = route_key.split(" ", 1)
             if scope_name is None:
-                self.api.add_routes(path=path, methods=[method], integration=integration)
+                self.api.add_routes(path=path, methods=[apigw.HttpMethod(method)], integration=integration)
                 continue
             self.api.add_routes(
                 path=path,
-                methods=[method],
+                methods=[apigw.HttpMethod(method)],
                 integration=integration,
                 authorizer=authorizer,
                 authorization_scopes=[f"{config.resource_server_identifier}/{scope_name}"],

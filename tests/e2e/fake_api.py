@@ -1,7 +1,7 @@
 """A local stand-in for the deployed HTTP API, on 127.0.0.1, for the offline run of the suite.
 
 moto has no API Gateway + Lambda, so this proves the client's request and response handling only: routes,
-methods, percent-encoded keys, status codes and JSON shapes. The bodies come from the API's own models and
+methods, keys in the query string, status codes and JSON shapes. The bodies come from the API's own models and
 file logic (lambdas/api: models, files, keys, users) working on moto's S3 and user pool; authorization mimics
 API Gateway's JWT authorizer (401 without a valid token, 403 for an ID token) and the admin group check.
 What it cannot mimic: route scopes (moto runs no pre-token-generation trigger, so its tokens carry none).
@@ -10,7 +10,6 @@ What it cannot mimic: route scopes (moto runs no pre-token-generation trigger, s
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -21,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import BaseModel, ValidationError
 
 from api import files, users
-from api.errors import ApiError, ForbiddenError, UnauthorizedError
-from api.keys import decode_path_key, user_prefix
+from api.errors import ApiError, BadRequestError, ForbiddenError, UnauthorizedError
+from api.keys import sanitise_key, user_prefix
 from api.models import Health, Me, UploadRequest
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, JwtInvalidError, TokenUseError
 from stacks.names import ADMIN_GROUP
@@ -30,7 +29,6 @@ from stacks.names import ADMIN_GROUP
 UPLOAD_TYPES = ("text/plain", "image/png", "application/pdf")
 UPLOAD_MAX_BYTES = 1024 * 1024
 URL_EXPIRES_S = 300
-_FILE_ROUTE = re.compile(r"^/files/(?P<key>[^/]+)(?P<download>/download-url)?$")
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
-        query = {name: values[-1] for name, values in parse_qs(url.query).items()}
+        query = parse_qs(url.query, keep_blank_values=True)
         try:
             status, body = self._route(method, url.path, query)
         except ApiError as error:
@@ -70,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = HTTPStatus.UNPROCESSABLE_ENTITY, {"message": str(error.errors()[0]["msg"])}
         self._reply(status, body)
 
-    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         backend = self.backend
         if (method, path) == ("GET", "/health"):
             return 200, Health()
@@ -81,9 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
             groups, scopes = claims.get("cognito:groups", []), str(claims.get("scope", "")).split()
             return 200, Me(sub=sub, username=claims.get("username"), email=None, groups=groups, scopes=scopes)
         if (method, path) == ("GET", "/files"):
-            limit = int(query.get("limit", "100"))
+            limit = int(_one(query, "limit", "100"))
             page = files.list_files(
-                backend.s3, bucket=backend.bucket, prefix=prefix, limit=limit, next_token=query.get("next_token")
+                backend.s3, bucket=backend.bucket, prefix=prefix, limit=limit, next_token=_one(query, "next_token")
             )
             return 200, page
         if (method, path) == ("POST", "/files/upload-url"):
@@ -101,20 +99,21 @@ class _Handler(BaseHTTPRequestHandler):
         if (method, path) == ("GET", "/admin/users"):
             if ADMIN_GROUP not in claims.get("cognito:groups", []):
                 raise ForbiddenError(f"only members of the {ADMIN_GROUP} group may do this")
-            limit = int(query.get("limit", "60"))
+            limit = int(_one(query, "limit", "60"))
             return 200, users.list_users(
-                backend.cognito, user_pool_id=backend.user_pool_id, limit=limit, next_token=query.get("next_token")
+                backend.cognito, user_pool_id=backend.user_pool_id, limit=limit, next_token=_one(query, "next_token")
             )
-        match = _FILE_ROUTE.match(path)
-        if match and method == "GET" and match["download"]:
-            key = decode_path_key(match["key"])
+        if (method, path) == ("GET", "/files/download-url"):
+            key = sanitise_key(_one(query, "key") or "")
             return 200, files.create_download_url(
                 backend.s3, bucket=backend.bucket, prefix=prefix, key=key, expires_in=URL_EXPIRES_S
             )
-        if match and method == "DELETE" and not match["download"]:
-            files.delete_file(backend.s3, bucket=backend.bucket, prefix=prefix, key=decode_path_key(match["key"]))
+        if (method, path) == ("DELETE", "/files"):
+            files.delete_file(
+                backend.s3, bucket=backend.bucket, prefix=prefix, key=sanitise_key(_one(query, "key") or "")
+            )
             return 204, None
-        return 404, {"message": "no such route"}
+        return 404, {"message": "Not Found"}
 
     def _authorize(self) -> dict[str, Any]:
         """API Gateway's authorizer: 401 without a valid token; an ID token has no scopes, so 403."""
@@ -139,6 +138,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _one(query: dict[str, list[str]], name: str, default: str | None = None) -> str | None:
+    values = query.get(name, [])
+    if len(values) > 1:
+        raise BadRequestError(f"give {name} at most once")
+    return values[0] if values else default
 
 
 class FakeApi:

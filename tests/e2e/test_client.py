@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from client.api import encode_key, multipart
+from client.api import ApiClient, multipart
 from client.cache import Session, SessionCache, Tokens
 from client.errors import CliError, describe
 from client.outputs import StackOutputs, load_outputs
@@ -127,9 +127,22 @@ def test_session_cache_is_private_and_bound_to_its_deployment(tmp_path: Path, ou
     assert not cache.path.exists()
 
 
-def test_keys_travel_as_one_path_segment() -> None:
-    assert encode_key("photos/cat 1.png") == "photos%2Fcat%201.png"
-    assert encode_key("é?#") == "%C3%A9%3F%23"
+def test_keys_travel_form_encoded_in_the_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, str]] = []
+
+    def send(request: Any) -> tuple[int, bytes]:
+        sent.append((request.get_method(), request.full_url))
+        return (204, b"") if request.get_method() == "DELETE" else (200, b'{"url": "https://s3/x"}')
+
+    monkeypatch.setattr("client.api._send", send)
+    api = ApiClient("https://api.example", "token")
+    api.download_url("photos/cat 1+€?#%2F.png")
+    api.delete_file("a&b=c")
+
+    assert sent == [
+        ("GET", "https://api.example/files/download-url?key=photos%2Fcat+1%2B%E2%82%AC%3F%23%252F.png"),
+        ("DELETE", "https://api.example/files?key=a%26b%3Dc"),
+    ]
 
 
 def test_multipart_body_puts_the_file_last() -> None:

@@ -34,6 +34,7 @@ from tests.e2e.support import (
     temporary_email,
     temporary_user,
 )
+from tests.support import ROUND_TRIP_KEYS
 
 pytestmark = pytest.mark.aws
 
@@ -108,10 +109,12 @@ def test_admin_users_is_for_admins_only(alice: E2eUser, admin: E2eUser, outputs:
     assert isinstance(listed["users"], list)
 
 
-def test_file_round_trip_through_the_api(alice: E2eUser, outputs: StackOutputs) -> None:
+@pytest.mark.parametrize("key", ROUND_TRIP_KEYS)
+def test_file_round_trip_through_the_api(alice: E2eUser, outputs: StackOutputs, key: str) -> None:
+    # Every key the API accepts survives API Gateway: '/', ' ', '%', a literal '%2F', '?', '#', '+', '€', NFC and
+    # NFD 'é', emoji (docs/decisions/0008-object-keys-in-the-query-string.md).
     api = ApiClient(outputs.api_url, alice.session.tokens.access_token)
-    key, content = f"e2e/{secrets.token_hex(4)} notes.txt", b"end-to-end\n"
-    assert_file_round_trip(api, key, content)
+    assert_file_round_trip(api, f"e2e/{secrets.token_hex(4)}/{key}", b"end-to-end\n")
 
 
 def test_presigned_post_policy_pins_the_content_type(alice: E2eUser, outputs: StackOutputs) -> None:

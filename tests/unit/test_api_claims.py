@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from aws_events.http_api import claim_string
 from shared.claims import ClaimsError, TokenClaims, claims_from_http_api_event, parse_list_claim
-from tests.unit.api_events import ALICE, FAKE_USER_POOL_ID, SERVICE_CLIENT, access_claims, machine_claims
+from tests.unit.api_env import ALICE, FAKE_USER_POOL_ID, SERVICE_CLIENT, access_claims, machine_claims
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,9 @@ def test_parse_list_claim_rejects_other_shapes(value: object) -> None:
 
 
 def test_token_claims_from_api_gateway_strings() -> None:
-    claims = TokenClaims.parse(access_claims(FAKE_USER_POOL_ID, groups=("admins", "users"), email="a@example.org"))
+    token = access_claims(FAKE_USER_POOL_ID, groups=("admins", "users"), email="a@example.org")
+
+    claims = TokenClaims.parse({name: claim_string(value) for name, value in token.items()})
 
     assert claims.sub == ALICE
     assert claims.token_use == "access"
@@ -51,8 +54,9 @@ def test_token_claims_from_api_gateway_strings() -> None:
 
 def test_token_claims_from_a_verified_token_with_json_types() -> None:
     # Given claims as shared.cognito_jwt returns them: numbers and real lists
-    raw = {**access_claims(FAKE_USER_POOL_ID), "exp": 1718003600, "cognito:groups": ["users"]}
+    raw = access_claims(FAKE_USER_POOL_ID, groups=("users",))
 
+    assert (raw["exp"], raw["cognito:groups"]) == (1718003600, ["users"])
     assert TokenClaims.parse(raw).groups == ("users",)
 
 

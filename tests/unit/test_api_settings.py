@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.settings import Settings, SettingsError
-from tests.unit.api_events import FAKE_USER_POOL_ID, api_env
+from tests.unit.api_env import FAKE_USER_POOL_ID, api_env
 
 
 def test_valid_environment_with_defaults() -> None:

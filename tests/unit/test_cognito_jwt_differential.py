@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import jwt
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,9 @@ from tests.unit.jwt_helpers import (
     rs256_sign,
     rsa_key,
 )
+
+# 1,000 generated tokens: run on the default interpreter only (pyproject.toml, marker "generative").
+pytestmark = pytest.mark.generative
 
 LEEWAY_S = 30
 KEY = rsa_key()

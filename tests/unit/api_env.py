@@ -1,12 +1,11 @@
-"""Helpers for the API tests: realistic HTTP API (payload 2.0) events, claims as API Gateway passes them,
-and an environment with moto S3 and Cognito behind the real handler.
+"""The API tests' environment: the real handler with moto S3 and Cognito behind it, reached through requests as
+API Gateway delivers them (aws_events.http_api builds every event), and token claims as Cognito issues them.
 
 Test modules wrap `api_environment` in a fixture of their own (conftest files belong to others).
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import os
@@ -15,11 +14,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
 
 import boto3
 import pytest
 from moto import mock_aws
+
+from aws_events.http_api import GatewayAnswer, Request, Route, gateway_path, http_api_event, match_route
+from stacks import names
 
 REGION = "us-east-1"
 RESOURCE_SERVER = "cognito-ref-api"
@@ -64,25 +65,26 @@ def access_claims(
     client_id: str = WEB_CLIENT,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """Access-token claims exactly as the HTTP API JWT authorizer hands them over: every value a string."""
+    """The claims of a Cognito access token, with their JSON types (aws_events turns them into the authorizer's
+    strings)."""
     claims: dict[str, Any] = {
-        "auth_time": "1718000000",
+        "auth_time": 1718000000,
         "client_id": client_id,
         "event_id": "2f4c7b0e-1d8a-4a8e-9a56-7a0c2b1d3e4f",
-        "exp": "1718003600",
-        "iat": "1718000000",
+        "exp": 1718003600,
+        "iat": 1718000000,
         "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{user_pool_id}",
         "jti": "c0ffee00-1234-4cde-8f00-0123456789ab",
         "origin_jti": "decade00-1234-4cde-8f00-0123456789ab",
         "scope": " ".join(f"{RESOURCE_SERVER}/{scope}" for scope in scopes),
         "sub": sub,
         "token_use": "access",
-        "version": "2",
+        "version": 2,
     }
     if username is not None:
         claims["username"] = username
     if groups is not None:
-        claims["cognito:groups"] = "[" + " ".join(groups) + "]"
+        claims["cognito:groups"] = list(groups)
     claims.update(overrides)
     return claims
 
@@ -94,72 +96,31 @@ def machine_claims(user_pool_id: str, *, scopes: tuple[str, ...] = ("profile.rea
     )
 
 
-def http_event(
-    method: str,
-    raw_path: str,
-    *,
-    claims: Mapping[str, Any] | None = None,
-    query: Mapping[str, str] | None = None,
-    body: str | None = None,
-    is_base64: bool = False,
-    headers: Mapping[str, str] | None = None,
-    route_key: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway HTTP API payload 2.0 event; `claims=None` means a public route (no authorizer)."""
-    all_headers = {
-        "accept": "application/json",
-        "content-length": str(len(body or "")),
-        "host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-        "user-agent": "curl/8.5.0",
-        "x-amzn-trace-id": "Root=1-6668a1f0-0123456789abcdef01234567",
-        "x-forwarded-for": "203.0.113.10",
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-    }
-    if claims is not None:
-        all_headers["authorization"] = f"Bearer {FAKE_TOKEN}"
-    if body is not None:
-        all_headers["content-type"] = "application/json"
-    all_headers.update(headers or {})
-    request_context: dict[str, Any] = {
-        "accountId": "123456789012",
-        "apiId": "a1b2c3d4e5",
-        "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
-        "domainPrefix": "a1b2c3d4e5",
-        "http": {
-            "method": method,
-            "path": unquote(raw_path),
-            "protocol": "HTTP/1.1",
-            "sourceIp": "203.0.113.10",
-            "userAgent": "curl/8.5.0",
-        },
-        "requestId": "ZbqDEhZvoAMEMfQ=",
-        "routeKey": route_key or f"{method} {raw_path}",
-        "stage": "$default",
-        "time": "10/Jun/2024:06:13:20 +0000",
-        "timeEpoch": 1718000000000,
-    }
-    if claims is not None:
-        request_context["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": None}}
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": request_context["routeKey"],
-        "rawPath": raw_path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": all_headers,
-        "requestContext": request_context,
-        "isBase64Encoded": is_base64,
-    }
-    if query:
-        event["queryStringParameters"] = dict(query)
-    if body is not None:
-        event["body"] = base64.b64encode(body.encode()).decode() if is_base64 else body
-    return event
+# The API's routes as they deploy (tests/infra/test_http_api.py checks them against the synthesized template).
+API_ROUTES = tuple(
+    Route(key, None if scope is None else (f"{RESOURCE_SERVER}/{scope}",)) for key, scope in names.API_ROUTES.items()
+)
 
 
-def key_path(key: str) -> str:
-    """A relative key as a client puts it into a path segment (encodeURIComponent)."""
-    return quote(key, safe="")
+def request(method: str, path: str, *, token: str | None = FAKE_TOKEN, **kwargs: Any) -> Request:
+    """A client's request, sending a bearer token unless `token=None` (see Request.build for the rest)."""
+    return Request.build(method, path, token=token, **kwargs)
+
+
+def event_for(request: Request, claims: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The event API Gateway sends for `request`, on the route it selects, with the claims of a token its
+    authorizer accepted (None: no authorizer ran). GatewayAnswer when API Gateway would answer itself."""
+    matched = match_route(API_ROUTES, request.method, gateway_path(request.path))
+    if matched is None:
+        raise GatewayAnswer(404, "Not Found")
+    return http_api_event(request, route=matched[0], claims=claims)
+
+
+class SchemaDrivenCounts(UserWarning):
+    """The property test's counts, shown in the summary (pytest-xdist relays warnings, not a worker's output).
+
+    Defined here rather than in the test module: the xdist controller imports a warning's category by module name.
+    """
 
 
 @dataclass(frozen=True)
@@ -183,12 +144,22 @@ class ApiEnv:
     s3: Any
     cognito: Any
 
-    def call(self, event: dict[str, Any]) -> Reply:
+    def invoke(self, event: dict[str, Any]) -> Reply:
+        """The handler's answer to `event`."""
         from api.handler import lambda_handler
 
         response = lambda_handler(event, LambdaContext())
         text = response.get("body") or ""
         return Reply(response["statusCode"], response.get("headers") or {}, json.loads(text) if text else None)
+
+    def call(self, request: Request, claims: Mapping[str, Any] | None = None) -> Reply:
+        """The answer to `request` as API Gateway delivers it, the authorizer having accepted `claims`."""
+        try:
+            event = event_for(request, claims)
+        except GatewayAnswer as answer:
+            response = answer.response
+            return Reply(response.status, dict(response.headers), response.json())
+        return self.invoke(event)
 
     def claims(self, **kwargs: Any) -> dict[str, Any]:
         return access_claims(self.user_pool_id, **kwargs)
