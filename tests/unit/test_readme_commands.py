@@ -21,7 +21,7 @@ import pytest
 from client.__main__ import build_parser
 from stacks import names
 from stacks.config import load_config
-from stacks.constructs.http_api import ROUTES
+from stacks.names import API_ROUTES
 from tests.support import REPO
 from tests.unit.test_make_targets import lines, make, phony_targets, scrubbed_env
 
@@ -133,7 +133,7 @@ def test_jq_and_curl_lines_name_real_outputs_and_routes() -> None:
             names.Outputs.API_URL,
             "outputs/dev.json",
         )
-    routes = {(method.value, path) for method, path, _ in ROUTES}
+    routes = {tuple(route_key.split(" ", 1)) for route_key in API_ROUTES}
     curl_lines = [c for c, _ in COMMANDS if c.startswith("curl ")]
     assert len(curl_lines) >= 3
     for command in curl_lines:
