@@ -17,10 +17,13 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK_FLAGS := --context profile=$(ENV) --no-notices --no-version-reporting
 
-.PHONY: help setup synth test lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config
+.PHONY: help setup synth test lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config \
+	export-users import-users
 
 help:
 	@echo "make synth | test | lint | bench | guard | baseline | bootstrap | deploy | diff | e2e | destroy   [ENV=dev|prod]"
+	@echo "make export-users [POOL=<id>]   back up users, groups, clients and settings to backups/<ENV>/ (resumable)"
+	@echo "make import-users [BACKUP=<dir>] [POOL=<id>] [LOGS_ROLE=<arn>] [DRY_RUN=1]   restore a backup (docs/operations.md)"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +110,15 @@ e2e: $(VENV)/.dev-installed
 	@status=0; $(BIN)/python -m client preflight --profile $(ENV) || status=$$?; \
 	if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
 	E2E_OUTPUTS=outputs/$(ENV).json E2E_PROFILE=$(ENV) $(BIN)/python -m pytest -m aws tests/e2e -q
+
+# ---- Users: backup and restore (docs/operations.md; needs AWS credentials) ----
+# POOL defaults to UserPoolId in outputs/<ENV>.json; BACKUP to the newest complete backup of ENV.
+export-users: $(VENV)/.dev-installed
+	$(BIN)/python -m scripts.user_backup export --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL))
+
+import-users: $(VENV)/.dev-installed
+	$(BIN)/python -m scripts.user_backup import --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL)) \
+	  $(if $(BACKUP),--backup $(BACKUP)) $(if $(LOGS_ROLE),--logs-role-arn $(LOGS_ROLE)) $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -17,8 +17,9 @@ from shared.trigger_aws import error_code
 
 __all__ = ["authenticate", "error_code", "get_user", "source_client"]
 
-# Two calls must fit in Cognito's 5 s: no retry, at most 1 s to connect and 1.5 s to read each.
-CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=1.5, retries={"mode": "standard", "max_attempts": 1})
+# Two calls must fit in Cognito's 5 s: one attempt each (botocore's `total_max_attempts` counts the first
+# request; its `max_attempts` counts retries), at most 1 s to connect and 1.5 s to read.
+CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=1.5, retries={"mode": "standard", "total_max_attempts": 1})
 
 
 @cache
