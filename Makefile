@@ -23,7 +23,7 @@ CDK_FLAGS := --context profile=$(ENV) --no-notices --no-version-reporting
 help:
 	@echo "make synth | test | lint | bench | guard | baseline | bootstrap | deploy | diff | e2e | destroy   [ENV=dev|prod]"
 	@echo "make export-users [POOL=<id>]   back up users, groups, clients and settings to backups/<ENV>/ (resumable)"
-	@echo "make import-users [BACKUP=<dir>] [POOL=<id>] [LOGS_ROLE=<arn>] [DRY_RUN=1]   restore a backup (docs/operations.md)"
+	@echo "make import-users [BACKUP=<dir>] [POOL=<id>] [LOGS_ROLE=<arn>] [DRY_RUN=1|GROUPS_ONLY=1]   restore a backup (docs/operations.md)"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -118,7 +118,8 @@ export-users: $(VENV)/.dev-installed
 
 import-users: $(VENV)/.dev-installed
 	$(BIN)/python -m scripts.user_backup import --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL)) \
-	  $(if $(BACKUP),--backup $(BACKUP)) $(if $(LOGS_ROLE),--logs-role-arn $(LOGS_ROLE)) $(if $(DRY_RUN),--dry-run)
+	  $(if $(BACKUP),--backup $(BACKUP)) $(if $(LOGS_ROLE),--logs-role-arn $(LOGS_ROLE)) $(if $(DRY_RUN),--dry-run) \
+	  $(if $(GROUPS_ONLY),--groups-only)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -147,6 +147,19 @@ def restore(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("dry run: the CSV validates; nothing was sent to Cognito's import API")
         return 0
+    jobs = [] if args.groups_only else import_users(args, session, call, target, plan)
+    groups = restore_groups(call, target, backup, plan.identifiers, work / "groups-state.json", progress=progress_bar)
+    report.update(jobs=[vars(j) for j in jobs], groups=vars(groups))
+    (work / "import-report.json").write_text(dumps(report), encoding="utf-8")
+    print(
+        f"restored: {sum(j.imported for j in jobs)} users imported (each must reset the password), "
+        f"{groups.added} group memberships, {len(groups.failed)} failed; report {work / 'import-report.json'}"
+    )
+    return 0
+
+
+def import_users(args: argparse.Namespace, session: Any, call: Caller, target: Any, plan: Any) -> list[Any]:
+    """One import job per CSV file, one after the other (one job runs per account at a time)."""
     role = args.logs_role_arn
     if not role:
         raise CommandError("no CloudWatch Logs role for the import job: pass LOGS_ROLE=<arn> (docs/operations.md)")
@@ -165,14 +178,7 @@ def restore(args: argparse.Namespace) -> int:
             print(f"  line {row['line']} {row.get('username')}: {row['status']} {row['reason']}")
         if job.status != "Succeeded":
             raise CommandError(f"import job {job.job_id} ended {job.status}: {job.message}")
-    groups = restore_groups(call, target, backup, plan.identifiers, work / "groups-state.json", progress=progress_bar)
-    report.update(jobs=[vars(j) for j in jobs], groups=vars(groups))
-    (work / "import-report.json").write_text(dumps(report), encoding="utf-8")
-    print(
-        f"restored: {sum(j.imported for j in jobs)} users imported (each must reset the password), "
-        f"{groups.added} group memberships, {len(groups.failed)} failed; report {work / 'import-report.json'}"
-    )
-    return 0
+    return jobs
 
 
 def parser() -> argparse.ArgumentParser:
@@ -192,6 +198,9 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--backup", help="backup folder; default: the newest complete one of the profile")
     importing.add_argument("--logs-role-arn", help="CloudWatch Logs role of the import job")
     importing.add_argument("--dry-run", action="store_true", help="build and validate the CSV only")
+    importing.add_argument(
+        "--groups-only", action="store_true", help="only re-apply group memberships (users migrated by the trigger)"
+    )
     commands.add_parser("estimate", help="time of each step at 10k, 100k and 1M users, from the quotas")
     return root
 

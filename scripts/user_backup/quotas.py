@@ -136,7 +136,9 @@ def estimate(users: int, *, memberships: int | None = None, groups: int = 2, mfa
         steps.append(step("export: MFA settings (AdminGetUser, one a user)", users, "AdminGetUser"))
     steps += [
         step("restore: group memberships (AdminAddUserToGroup, one a membership)", memberships, "AdminAddUserToGroup"),
-        step("migration: first sign-ins (AdminInitiateAuth on the old pool)", users, "AdminInitiateAuth"),
+        # Each migrated sign-in is two UserAuthentication calls in one account: the user's own sign-in to the new
+        # pool and the trigger's AdminInitiateAuth on the old one.
+        step("migration: every user's first sign-in (2 UserAuthentication calls each)", 2 * users, "AdminInitiateAuth"),
         step("restore: every user resets the password (ForgotPassword)", users, "ForgotPassword"),
     ]
     return steps

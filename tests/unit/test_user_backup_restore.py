@@ -353,6 +353,35 @@ def test_dry_run_validates_the_csv_and_calls_no_import_api(
     )
 
 
+def stub_groups(stubber: Stubber, plan: Any, memberships: list[dict[str, Any]]) -> None:
+    """The target has admins and users; beta is created; then one AdminAddUserToGroup a membership."""
+    stubber.add_response(
+        "list_groups",
+        {
+            "Groups": [
+                {"GroupName": "admins", "UserPoolId": TARGET_ID},
+                {"GroupName": "users", "UserPoolId": TARGET_ID},
+            ]
+        },
+        {"UserPoolId": TARGET_ID, "Limit": 60},
+    )
+    stubber.add_response(
+        "create_group",
+        {"Group": {"GroupName": "beta", "UserPoolId": TARGET_ID, "Precedence": 20}},
+        {"UserPoolId": TARGET_ID, "GroupName": "beta", "Description": "beta group", "Precedence": 20},
+    )
+    for membership in memberships:
+        stubber.add_response(
+            "admin_add_user_to_group",
+            {},
+            {
+                "UserPoolId": TARGET_ID,
+                "Username": plan.identifiers[membership["username"]],
+                "GroupName": membership["group"],
+            },
+        )
+
+
 def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
     backup: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -383,31 +412,7 @@ def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
                 "filterPattern": "?FAILED ?SKIPPED",
             },
         )
-        stubber.add_response(
-            "list_groups",
-            {
-                "Groups": [
-                    {"GroupName": "admins", "UserPoolId": TARGET_ID},
-                    {"GroupName": "users", "UserPoolId": TARGET_ID},
-                ]
-            },
-            {"UserPoolId": TARGET_ID, "Limit": 60},
-        )
-        stubber.add_response(
-            "create_group",
-            {"Group": {"GroupName": "beta", "UserPoolId": TARGET_ID, "Precedence": 20}},
-            {"UserPoolId": TARGET_ID, "GroupName": "beta", "Description": "beta group", "Precedence": 20},
-        )
-        for membership in memberships:
-            stubber.add_response(
-                "admin_add_user_to_group",
-                {},
-                {
-                    "UserPoolId": TARGET_ID,
-                    "Username": plan.identifiers[membership["username"]],
-                    "GroupName": membership["group"],
-                },
-            )
+        stub_groups(stubber, plan, memberships)
 
         status = cli.main(
             [
@@ -509,3 +514,26 @@ def test_group_memberships_are_re_applied_and_resume_after_an_interruption(
     assert held == expected
     assert result.failed == []
     assert not state.exists()
+
+
+def test_groups_only_re_applies_memberships_without_any_import_call(
+    backup: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Users moved by the migration trigger arrive without their groups: this run gives them back.
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    monkeypatch.setattr(cli, "aws_session", lambda profile, region: StubbedSession({"cognito-idp": cognito}))
+    plan = build_csv(backup, target(), workdir / "expected")
+    memberships = [m for m in read_jsonl(backup / "memberships.jsonl") if m["username"] in plan.identifiers]
+    with Stubber(cognito) as stubber:
+        stub_target(stubber)
+        stub_groups(stubber, plan, memberships)
+
+        status = cli.main(
+            ["import", "--profile", "dev", "--backup", str(backup), "--user-pool-id", TARGET_ID, "--groups-only"]
+        )
+
+        stubber.assert_no_pending_responses()
+    assert status == 0
+    assert f"restored: 0 users imported (each must reset the password), {len(memberships)} group memberships" in (
+        capsys.readouterr().out
+    )
