@@ -27,6 +27,7 @@ from scripts.user_backup.restore import (
     describe_target,
     failed_rows,
     log_group,
+    restore_disabled,
     restore_groups,
     run_job,
     upload,
@@ -149,11 +150,13 @@ def restore(args: argparse.Namespace) -> int:
         return 0
     jobs = [] if args.groups_only else import_users(args, session, call, target, plan)
     groups = restore_groups(call, target, backup, plan.identifiers, work / "groups-state.json", progress=progress_bar)
-    report.update(jobs=[vars(j) for j in jobs], groups=vars(groups))
+    disabled = [] if args.groups_only else restore_disabled(call, target, backup, plan.identifiers)
+    report.update(jobs=[vars(j) for j in jobs], groups=vars(groups), disabled_again=len(disabled))
     (work / "import-report.json").write_text(dumps(report), encoding="utf-8")
     print(
         f"restored: {sum(j.imported for j in jobs)} users imported (each must reset the password), "
-        f"{groups.added} group memberships, {len(groups.failed)} failed; report {work / 'import-report.json'}"
+        f"{groups.added} group memberships ({len(groups.failed)} failed), {len(disabled)} users disabled again; "
+        f"report {work / 'import-report.json'}"
     )
     return 0
 

@@ -28,6 +28,7 @@ DEFAULT_RPS: dict[str, float] = {
     "UserPoolResourceUpdate": 15,  # CreateUserImportJob, StartUserImportJob, CreateGroup
     "UserPoolClientRead": 15,  # ListUserPoolClients, DescribeUserPoolClient
     "UserResourceUpdate": 25,  # AdminAddUserToGroup; not adjustable
+    "UserUpdate": 25,  # AdminDisableUser; not adjustable
     "UserAuthentication": 120,  # InitiateAuth, AdminInitiateAuth (the migration trigger); adjustable
     "UserAccountRecovery": 30,  # ForgotPassword, ConfirmForgotPassword; not adjustable
 }
@@ -50,6 +51,7 @@ OPERATION_CATEGORY: dict[str, str] = {
     "ListUserPoolClients": "UserPoolClientRead",
     "DescribeUserPoolClient": "UserPoolClientRead",
     "AdminAddUserToGroup": "UserResourceUpdate",
+    "AdminDisableUser": "UserUpdate",
     "AdminInitiateAuth": "UserAuthentication",
     "ForgotPassword": "UserAccountRecovery",
 }

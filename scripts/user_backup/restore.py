@@ -485,3 +485,14 @@ def restore_groups(
         bar.close()
     state_file.unlink(missing_ok=True)
     return result
+
+
+def restore_disabled(call: Caller, target: TargetPool, backup: Path, identifiers: dict[str, str]) -> list[str]:
+    """Disable again the imported users the backup holds as disabled (the CSV has no enabled column)."""
+    disabled = []
+    for user in read_jsonl(backup / "users.jsonl"):
+        identifier = identifiers.get(user["username"])
+        if user.get("enabled") is False and identifier is not None:
+            call("AdminDisableUser", UserPoolId=target.user_pool_id, Username=identifier)
+            disabled.append(identifier)
+    return disabled

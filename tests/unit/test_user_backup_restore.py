@@ -413,6 +413,13 @@ def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
             },
         )
         stub_groups(stubber, plan, memberships)
+        disabled = [
+            plan.identifiers[u["username"]]
+            for u in read_jsonl(backup / "users.jsonl")
+            if u["enabled"] is False and u["username"] in plan.identifiers
+        ]
+        for identifier in disabled:
+            stubber.add_response("admin_disable_user", {}, {"UserPoolId": TARGET_ID, "Username": identifier})
 
         status = cli.main(
             [
@@ -434,7 +441,8 @@ def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
     first_row = next(read_csv(plan.files[0].path))
     output = capsys.readouterr().out
     assert f"line 2 {first_row[USERNAME]}: FAILED {NOT_VERIFIED}" in output
-    assert f"{len(memberships)} group memberships" in output
+    assert f"{len(memberships)} group memberships (0 failed), {len(disabled)} users disabled again" in output
+    assert disabled  # the backup has disabled users, and they are disabled again
     report = json.loads((backup / "import" / TARGET_ID / "import-report.json").read_text())
     assert report["jobs"][0]["rows"] == [
         {
@@ -534,6 +542,6 @@ def test_groups_only_re_applies_memberships_without_any_import_call(
 
         stubber.assert_no_pending_responses()
     assert status == 0
-    assert f"restored: 0 users imported (each must reset the password), {len(memberships)} group memberships" in (
+    assert f"restored: 0 users imported (each must reset the password), {len(memberships)} group memberships (" in (
         capsys.readouterr().out
     )
