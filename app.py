@@ -9,7 +9,7 @@ import sys
 import aws_cdk as cdk
 
 from stacks.app_factory import add_stacks
-from stacks.config import ConfigError, load_config
+from stacks.config import ConfigError, load_config, report
 from stacks.template_checks import CycleError, check_cycles
 
 
@@ -19,7 +19,7 @@ def main() -> int:
     try:
         config = load_config(str(profile))
     except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
+        report(error)
         return 1
     add_stacks(app, config)
     assembly = app.synth()

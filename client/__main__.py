@@ -18,21 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
 from client import auth
 from client.api import ApiClient
 from client.cache import Session, SessionCache, cache_path
-from client.errors import CliError, describe
+from client.errors import CliError
 from client.outputs import StackOutputs, default_path, load_outputs
 from client.storage import UserStorage
 from lambdas.shared.cognito_jwt import JwtInvalidError
 
 Handler = Callable[["Context"], int | None]
 PASSWORD_ENV = "CLIENT_PASSWORD"  # noqa: S105 - the name of a variable, not a password
-# `preflight` exit status when the end-to-end suite cannot run here (no outputs file or no credentials).
-EXIT_SKIP = 3
 
 
 @dataclass(frozen=True)
@@ -191,26 +186,6 @@ def cmd_signout(ctx: Context) -> None:
     print("Signed out everywhere." if ctx.args.everywhere else "Signed out: this session's tokens are revoked.")
 
 
-def preflight(outputs_path: Path) -> tuple[int, str]:
-    """Can the end-to-end suite run? (0, what it will use) / (EXIT_SKIP, why not) / (1, what is wrong)."""
-    if not outputs_path.is_file():
-        return EXIT_SKIP, f"e2e skipped: {outputs_path} not found (run `make deploy` first)"
-    try:
-        outputs = load_outputs(outputs_path)
-    except CliError as error:
-        return 1, f"e2e: {error}"
-    session = boto3.Session(region_name=outputs.region)
-    if session.get_credentials() is None:
-        return EXIT_SKIP, "e2e skipped: no AWS credentials (set AWS_PROFILE or run `aws sso login`)"
-    try:
-        account = session.client("sts").get_caller_identity()["Account"]
-    except (ClientError, BotoCoreError) as error:
-        return 1, f"e2e: AWS credentials do not work: {describe(error)}"
-    if account != outputs.account:
-        return 1, f"e2e: credentials are for account {account}, the stack in {outputs_path} is in {outputs.account}"
-    return 0, f"e2e: running against {outputs.user_pool_id} ({outputs.region}, account {account}) from {outputs_path}"
-
-
 def _profile(name: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
         raise argparse.ArgumentTypeError(f"invalid profile name {name!r}")
@@ -235,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, handler: Handler | None, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         _common_options(sub, defaults=False)
         sub.set_defaults(handler=handler)
@@ -281,7 +256,6 @@ def build_parser() -> argparse.ArgumentParser:
     command("signout", cmd_signout, "revoke this session (--global: every session)").add_argument(
         "--global", dest="everywhere", action="store_true", help="GlobalSignOut: sign out of every device"
     )
-    command("preflight", None, "can `make e2e` run here? exit 0 yes, 3 skip (one line why), 1 error")
     return parser
 
 
@@ -289,10 +263,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     outputs_path: Path = args.outputs or default_path(args.profile)
     try:
-        if args.command == "preflight":
-            status, line = preflight(outputs_path)
-            print(line, file=sys.stdout if status != 1 else sys.stderr)
-            return status
         ctx = Context(args, load_outputs(outputs_path), SessionCache(cache_path(args.profile)))
         return args.handler(ctx) or 0
     except CliError as error:

@@ -19,8 +19,10 @@ from stacks.constructs.data_bucket import DataBucket
 from stacks.constructs.federation import Federation
 from stacks.constructs.groups import Groups
 from stacks.constructs.identity_pool import IdentityPool
+from stacks.constructs.log_delivery import LogDeliveryPolicy
 from stacks.constructs.triggers import Triggers
 from stacks.constructs.user_pool import UserPool
+from stacks.constructs.user_pool_logs import UserPoolLogs
 from stacks.constructs.waf import UserPoolWaf
 
 
@@ -42,8 +44,15 @@ class AuthStack(cdk.Stack):
             user_pool=self.user_pool,
             identity_providers=federation.client_providers(),
         )
-        if config.waf.enabled:
-            UserPoolWaf(self, "Waf", config=config, user_pool=self.user_pool)
+        waf = UserPoolWaf(self, "Waf", config=config, user_pool=self.user_pool) if config.waf.enabled else None
+        pool_logs = UserPoolLogs(self, "UserPoolLogs", config=config, user_pool=self.user_pool)
+        delivery = LogDeliveryPolicy(
+            self, "LogDelivery", log_groups=[*pool_logs.log_groups, *([waf.log_group] if waf else [])]
+        )
+        # Delivery starts only once the policy allows it (else AWS would write a policy of its own).
+        pool_logs.delivery.node.add_dependency(delivery)
+        if waf:
+            waf.logging.node.add_dependency(delivery)
         self.data = DataBucket(self, "Storage", config=config)
         self.identity = IdentityPool(
             self,

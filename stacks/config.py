@@ -2,23 +2,39 @@
 
 `config/<profile>.yaml` is parsed once (by `app.py` or the tests) into the frozen `AppConfig`
 model and handed to the stacks as constructor arguments. Constructs never read the environment or
-CDK context. Invalid configuration raises `ConfigError` with one line naming the key and reason.
+CDK context. Invalid configuration raises `ConfigError` with every problem at once, one line each,
+naming the file, the line in it and the key (`config/dev.yaml:42: tokens.access_minutes: ...`).
 
 Run `python -m stacks.config <profile>` to validate a profile without synthesizing.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-from stacks import names
+from stacks import names, regions
+from stacks.config_yaml import YamlDocument, parse_yaml
+from stacks.suggest import did_you_mean
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
@@ -51,6 +67,10 @@ LOG_RETENTION_DAYS = (
 _RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _FORBIDDEN_SCHEMES = ("javascript", "data", "file", "vbscript", "about", "blob")
+# CloudFormation schema maxLength of AWS::Cognito::UserPoolDomain.Domain and
+# AWS::Cognito::UserPool.WebAuthnRelyingPartyID.
+MAX_DOMAIN = 63
+MAX_RELYING_PARTY_ID = 63
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 ProviderName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$")]
@@ -59,7 +79,11 @@ EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class ConfigError(Exception):
-    """Invalid configuration; the message is one line naming the key."""
+    """Invalid configuration: one line per problem, each naming the key (`str()` joins them)."""
+
+    def __init__(self, *lines: str) -> None:
+        self.lines = lines
+        super().__init__("\n".join(lines))
 
 
 class _Model(BaseModel):
@@ -125,7 +149,9 @@ class Domain(_Model):
     """Managed login domain: a Cognito prefix domain, or a custom domain with an ACM certificate."""
 
     cognito_prefix: str | None = Field(default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-    custom_domain: str | None = Field(default=None, pattern=r"^(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+    custom_domain: str | None = Field(
+        default=None, max_length=MAX_DOMAIN, pattern=r"^(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$"
+    )
     certificate_arn: str | None = None
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,31}$")
     hosted_zone_name: str | None = None
@@ -180,7 +206,9 @@ class SignIn(_Model):
     email_otp: bool = False
     passkey_user_verification: Literal["required", "preferred"] = "preferred"
     # NEVER CHANGE once users registered passkeys: they are bound to it. Default: the login domain.
-    passkey_relying_party_id: str | None = Field(default=None, pattern=r"^(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$")
+    passkey_relying_party_id: str | None = Field(
+        default=None, max_length=MAX_RELYING_PARTY_ID, pattern=r"^(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$"
+    )
 
 
 class Email(_Model):
@@ -188,9 +216,14 @@ class Email(_Model):
     from_address: EmailAddress | None = None
     from_name: str | None = Field(default=None, max_length=64)
     reply_to: EmailAddress | None = None
-    ses_region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    ses_region: str | None = None
     ses_verified_domain: str | None = None
     configuration_set: str | None = None
+
+    @field_validator("ses_region")
+    @classmethod
+    def _ses_region(cls, value: str | None) -> str | None:
+        return value if value is None else regions.check_region(value, regions.SES, "Amazon SES")
 
     @model_validator(mode="after")
     def _ses_needs_identity(self) -> Email:
@@ -347,6 +380,12 @@ class Migration(_Model):
     # ALLOW_USER_PASSWORD_AUTH to the web and native clients while the migration runs. Managed login needs no change.
     sdk_password_sign_in: bool = False
 
+    @field_validator("source_user_pool_id")
+    @classmethod
+    def _source_region_has_cognito(cls, value: str) -> str:
+        regions.check_region(value.split("_", 1)[0])
+        return value
+
     @property
     def source_region(self) -> str:
         return self.source_user_pool_id.split("_", 1)[0]
@@ -359,10 +398,11 @@ class AppConfig(_Model):
     prefix: str = Field(pattern=r"^[a-z][a-z0-9-]{1,24}[a-z0-9]$")
     production: bool = False
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    region: str | None = None
     removal: Literal["retain", "destroy"] = "retain"
     log_retention_days: int = 30
     alarm_email: EmailAddress | None = None
+    # LITE is listed so that choosing it gets the reason it is rejected, not a bare "invalid value".
     feature_plan: Literal["LITE", "ESSENTIALS", "PLUS"] = "ESSENTIALS"
     threat_protection: Literal["OFF", "AUDIT", "ENFORCED"] = "OFF"
     domain: Domain
@@ -384,6 +424,11 @@ class AppConfig(_Model):
     waf: Waf = Waf()
     migration: Migration | None = None
 
+    @field_validator("region")
+    @classmethod
+    def _cognito_region(cls, value: str | None) -> str | None:
+        return value if value is None else regions.check_region(value)
+
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
@@ -392,80 +437,14 @@ class AppConfig(_Model):
         return value
 
     @model_validator(mode="after")
-    def _cross_field_rules(self) -> AppConfig:  # noqa: C901 - a flat list of independent rules
-        local_http = not self.production
-        for client_name in ("web", "native"):
-            urls: ClientUrls | None = getattr(self.clients, client_name)
-            for kind in ("callback_urls", "logout_urls"):
-                for i, url in enumerate(getattr(urls, kind) if urls else []):
-                    _rule(
-                        f"clients.{client_name}.{kind}.{i}",
-                        check_redirect_url,
-                        url,
-                        allow_localhost_http=local_http,
-                        allow_custom_scheme=client_name == "native",
-                    )
-        for i, origin in enumerate(self.cors_origins):
-            _rule(f"cors_origins.{i}", _check_origin, origin, allow_localhost_http=local_http)
-        if self.production and self.removal == "destroy":
-            raise _KeyError("removal", "destroy is not allowed in production (it deletes every user)")
-        if self.threat_protection != "OFF" and self.feature_plan != "PLUS":
-            raise _KeyError("threat_protection", "threat protection needs feature_plan PLUS")
-        if self.tokens.customise_access_token and self.feature_plan == "LITE":
-            raise _KeyError(
-                "tokens.customise_access_token",
-                "access-token customisation (pre-token generation V2) needs ESSENTIALS or PLUS",
-            )
-        passwordless = self.sign_in.passkeys or self.sign_in.email_otp
-        if passwordless and self.feature_plan == "LITE":
-            raise _KeyError("sign_in", "passkeys and email OTP need feature_plan ESSENTIALS or PLUS")
-        if passwordless and self.mfa.mode == "REQUIRED":
-            raise _KeyError("sign_in", "passwordless first factors cannot be combined with mfa.mode REQUIRED")
-        if (self.sign_in.email_otp or self.mfa.email) and self.email.sender != "ses":
-            raise _KeyError("email.sender", "email OTP and email MFA need email.sender ses")
-        if self.mfa.email and self.feature_plan == "LITE":
-            raise _KeyError("mfa.email", "email MFA needs feature_plan ESSENTIALS or PLUS")
-        if self.email.sender == "ses" and not (self.email.ses_region or self.region):
-            raise _KeyError("email.ses_region", "required with sender ses when the profile sets no region")
-        if self.production and self.email.sender != "ses":
-            raise _KeyError("email.sender", "production needs ses (Cognito's default sender allows ~50 mails a day)")
-        if self.production and self.sign_up.self_sign_up and not self.waf.enabled:
-            raise _KeyError("waf.enabled", "public self sign-up in production needs the WAF on the user pool")
-        if self.tokens.remove_admin_api_scope and (self.sign_in.passkeys or self.mfa.mode == "OPTIONAL"):
-            raise _KeyError(
-                "tokens.remove_admin_api_scope",
-                "users could then not register passkeys or enrol MFA themselves; set it false",
-            )
-        self._check_groups()
-        for i, scope in enumerate(self.clients.service.scopes):
-            if scope not in names.SCOPES:
-                raise _KeyError(f"clients.service.scopes.{i}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")
+    def _cross_field_rules(self) -> AppConfig:
+        problems = _check_rules(self)
+        if problems:
+            # Every broken rule, not only the first: parse_config turns each into its own line.
+            raise PydanticCustomError(_RULES_FAILED, "{count} configuration rules failed", {
+                "count": len(problems), "problems": problems,
+            })  # fmt: skip
         return self
-
-    def _check_groups(self) -> None:
-        seen: set[str] = set()
-        precedences: set[int] = set()
-        for i, group in enumerate(self.groups):
-            if group.name in seen:
-                raise _KeyError(f"groups.{i}.name", f"duplicate group {group.name!r}")
-            if group.precedence in precedences:
-                # Equal precedence leaves cognito:preferred_role unset for members of both groups.
-                raise _KeyError(f"groups.{i}.precedence", f"{group.precedence} is used by another group")
-            seen.add(group.name)
-            precedences.add(group.precedence)
-            for j, scope in enumerate(group.scopes):
-                if scope not in names.SCOPES:
-                    raise _KeyError(f"groups.{i}.scopes.{j}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")
-                if scope == names.SCOPE_ADMIN and group.name != names.ADMIN_GROUP:
-                    raise _KeyError(
-                        f"groups.{i}.scopes.{j}", f"scope admin is reserved for group {names.ADMIN_GROUP!r}"
-                    )
-        if self.default_group not in seen:
-            raise _KeyError("default_group", f"{self.default_group!r} is not one of groups")
-        if self.default_group == names.ADMIN_GROUP:
-            raise _KeyError("default_group", "every new user would become an admin")
-        if names.ADMIN_GROUP not in seen:
-            raise _KeyError("groups", f"group {names.ADMIN_GROUP!r} is required (the API's admin routes use it)")
 
     # Derived values used by several constructs.
     @property
@@ -480,6 +459,206 @@ class AppConfig(_Model):
         return {group.name: list(group.scopes) for group in self.groups}
 
 
+# -- cross-field rules ---------------------------------------------------------------------------
+# Each rule yields every Problem it finds. A rule reads the config only through attributes, so when
+# some keys are invalid the rules that do not read them still run (see `_Partial`).
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str  # dotted path, e.g. "clients.web.callback_urls.0"
+    reason: str
+
+
+Rule = Callable[[AppConfig], Iterator[Problem]]
+_RULES: list[Rule] = []
+_RULES_FAILED = "config_rules"
+
+
+def _rule(function: Rule) -> Rule:
+    _RULES.append(function)
+    return function
+
+
+def _checked(key: str, check: Callable[..., object], *args: Any, **kwargs: Any) -> Iterator[Problem]:
+    try:
+        check(*args, **kwargs)
+    except ValueError as error:
+        yield Problem(key, str(error))
+
+
+@_rule
+def _redirect_urls(c: AppConfig) -> Iterator[Problem]:
+    for client_name in ("web", "native"):
+        urls: ClientUrls | None = getattr(c.clients, client_name)
+        for kind in ("callback_urls", "logout_urls"):
+            for i, url in enumerate(getattr(urls, kind) if urls else []):
+                yield from _checked(
+                    f"clients.{client_name}.{kind}.{i}",
+                    check_redirect_url,
+                    url,
+                    allow_localhost_http=not c.production,
+                    allow_custom_scheme=client_name == "native",
+                )
+
+
+@_rule
+def _cors(c: AppConfig) -> Iterator[Problem]:
+    for i, origin in enumerate(c.cors_origins):
+        yield from _checked(f"cors_origins.{i}", _check_origin, origin, allow_localhost_http=not c.production)
+
+
+@_rule
+def _production(c: AppConfig) -> Iterator[Problem]:
+    if not c.production:
+        return
+    if c.removal == "destroy":
+        yield Problem("removal", "destroy is not allowed in production (it deletes every user)")
+    if c.email.sender != "ses":
+        yield Problem("email.sender", "production needs ses (Cognito's default sender allows ~50 mails a day)")
+    if c.sign_up.self_sign_up and not c.waf.enabled:
+        yield Problem("waf.enabled", "public self sign-up in production needs the WAF on the user pool")
+
+
+@_rule
+def _feature_plan(c: AppConfig) -> Iterator[Problem]:
+    if c.feature_plan == "LITE":
+        # docs/decisions/0005: the API's scopes need access-token customisation, and managed login
+        # v2 with branding does not exist on LITE ("the classic hosted UI is your only option").
+        yield Problem(
+            "feature_plan",
+            "LITE is not supported: the API needs access-token customisation and the stacks use "
+            "managed login v2, neither of which LITE has; use ESSENTIALS (docs/decisions/0005)",
+        )
+    if c.threat_protection != "OFF" and c.feature_plan != "PLUS":
+        yield Problem("threat_protection", "threat protection needs feature_plan PLUS")
+
+
+@_rule
+def _sign_in(c: AppConfig) -> Iterator[Problem]:
+    if c.passwordless and c.mfa.mode == "REQUIRED":
+        yield Problem("sign_in", "passwordless first factors cannot be combined with mfa.mode REQUIRED")
+    if (c.sign_in.email_otp or c.mfa.email) and c.email.sender != "ses":
+        yield Problem("email.sender", "email OTP and email MFA need email.sender ses")
+    if c.tokens.remove_admin_api_scope and (c.sign_in.passkeys or c.mfa.mode == "OPTIONAL"):
+        yield Problem(
+            "tokens.remove_admin_api_scope",
+            "users could then not register passkeys or enrol MFA themselves; set it false",
+        )
+
+
+@_rule
+def _passkey_relying_party_id(c: AppConfig) -> Iterator[Problem]:
+    """Passkeys default to the login domain as relying-party ID, which Cognito caps at 63 characters."""
+    if not c.sign_in.passkeys or c.sign_in.passkey_relying_party_id or c.domain.cognito_prefix is None:
+        return
+    region = c.region or "x" * regions.longest_region_name()  # unset: the longest region name
+    host = names.cognito_prefix_domain(c.domain.cognito_prefix, region)
+    if len(host) > MAX_RELYING_PARTY_ID:
+        room = MAX_RELYING_PARTY_ID - (len(host) - len(c.domain.cognito_prefix))
+        where = f"in {c.region}" if c.region else "in the region with the longest name (no region is set)"
+        yield Problem(
+            "domain.cognito_prefix",
+            f"the passkey relying-party ID <prefix>.auth.<region>.amazoncognito.com would be {len(host)} "
+            f"characters {where}; Cognito allows {MAX_RELYING_PARTY_ID}: use at most {room} characters "
+            "or set sign_in.passkey_relying_party_id",
+        )
+
+
+@_rule
+def _email_region(c: AppConfig) -> Iterator[Problem]:
+    if c.email.sender == "ses" and not (c.email.ses_region or c.region):
+        yield Problem("email.ses_region", "required with sender ses when the profile sets no region")
+
+
+@_rule
+def _groups(c: AppConfig) -> Iterator[Problem]:
+    seen: set[str] = set()
+    precedences: set[int] = set()
+    for i, group in enumerate(c.groups):
+        if group.name in seen:
+            yield Problem(f"groups.{i}.name", f"duplicate group {group.name!r}")
+        if group.precedence in precedences:
+            # Equal precedence leaves cognito:preferred_role unset for members of both groups.
+            yield Problem(f"groups.{i}.precedence", f"{group.precedence} is used by another group")
+        seen.add(group.name)
+        precedences.add(group.precedence)
+        for j, scope in enumerate(group.scopes):
+            if scope not in names.SCOPES:
+                yield Problem(f"groups.{i}.scopes.{j}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")
+            elif scope == names.SCOPE_ADMIN and group.name != names.ADMIN_GROUP:
+                yield Problem(f"groups.{i}.scopes.{j}", f"scope admin is reserved for group {names.ADMIN_GROUP!r}")
+    if names.ADMIN_GROUP not in seen:
+        yield Problem("groups", f"group {names.ADMIN_GROUP!r} is required (the API's admin routes use it)")
+    if c.default_group not in seen:
+        yield Problem("default_group", f"{c.default_group!r} is not one of groups")
+    elif c.default_group == names.ADMIN_GROUP:
+        yield Problem("default_group", "every new user would become an admin")
+
+
+@_rule
+def _service_scopes(c: AppConfig) -> Iterator[Problem]:
+    for i, scope in enumerate(c.clients.service.scopes):
+        if scope not in names.SCOPES:
+            yield Problem(f"clients.service.scopes.{i}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")
+
+
+class _UnavailableError(Exception):
+    """A rule read a key that is itself invalid: the rule is skipped (that key's error is reported)."""
+
+
+class _Partial:
+    """The valid part of a profile whose other keys failed, for the rules that read only valid keys."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        derived = getattr(AppConfig, name, None)
+        if isinstance(derived, property):  # computed from other keys, through this object
+            return derived.fget(self)  # type: ignore[misc]
+        if name in self._values:
+            return self._values[name]
+        raise _UnavailableError(name)
+
+
+def _check_rules(config: AppConfig | _Partial) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in _RULES:
+        try:
+            problems.extend(rule(config))  # type: ignore[arg-type]
+        except _UnavailableError:
+            continue
+    return problems
+
+
+def _rules_on_valid_keys(data: dict[str, Any], invalid: set[str]) -> list[Problem]:
+    """Run the rules on the keys that validated on their own, when others did not."""
+    values: dict[str, Any] = {}
+    for name, field in AppConfig.model_fields.items():
+        if name in invalid:
+            continue
+        if name not in data:
+            if not field.is_required():
+                values[name] = field.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = _adapter(name).validate_python(data[name])
+        except ValidationError:
+            continue
+    return _check_rules(_Partial(values))
+
+
+@cache
+def _adapter(field_name: str) -> TypeAdapter[Any]:
+    annotation = AppConfig.model_fields[field_name].annotation
+    assert annotation is not None
+    return TypeAdapter(annotation)
+
+
+# -- reading and reporting -----------------------------------------------------------------------
+
+
 def _check_origin(origin: str, *, allow_localhost_http: bool) -> str:
     _check_https_url(origin, allow_localhost_http=allow_localhost_http)
     parts = urlsplit(origin)
@@ -488,72 +667,164 @@ def _check_origin(origin: str, *, allow_localhost_http: bool) -> str:
     return origin
 
 
-class _KeyError(ValueError):
-    """A cross-field rule failed for `key`; raised inside model validators."""
-
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"{key}: {reason}")
-
-
-def _rule(key: str, check: Any, *args: Any, **kwargs: Any) -> None:
-    try:
-        check(*args, **kwargs)
-    except ValueError as error:
-        raise _KeyError(key, str(error)) from None
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model whose keys live at `loc` (list indexes skipped), or None."""
+    model: type[BaseModel] | None = AppConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        model = _model_in(field.annotation) if field else None
+    return model
 
 
-def _format(error: ValidationError, source: str) -> str:
-    first = error.errors(include_url=False)[0]
-    key = ".".join(str(part) for part in first["loc"])
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    message = message.removeprefix("Value error, ")
-    if not key:  # a model-level rule: the message names the key itself
-        return f"{source}: {message}"
-    return f"{source}: {key}: {message}"
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside `Model`, `Model | None` or `list[Model]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found:
+            return found
+    return None
 
 
-def parse_config(raw: dict[str, Any], *, profile: str, source: str | None = None) -> AppConfig:
-    """Parse a profile's raw mapping; one-line `ConfigError` on any problem."""
+def _unknown_key(loc: tuple[str | int, ...]) -> str:
+    model = _model_at(loc[:-1])
+    known = [name for name in model.model_fields if name != "profile"] if model else []
+    suggestion = did_you_mean(str(loc[-1]), known)
+    if suggestion:
+        return f"unknown key; {suggestion}"
+    return f"unknown key; known here: {', '.join(known)}" if known else "unknown key"
+
+
+def _field_problem(error: ErrorDetails) -> Problem:
+    loc = error["loc"]
+    key = ".".join(str(part) for part in loc)
+    kind, value = error["type"], error["input"]
+    if kind == "extra_forbidden":
+        return Problem(key, _unknown_key(loc))
+    if kind == "missing":
+        return Problem(key, "required key is missing")
+    if kind in ("literal_error", "string_type") and isinstance(value, bool):
+        # A YAML 1.1 reader turns unquoted OFF/ON/YES/NO into booleans (this project's reader does not).
+        return Problem(
+            key, f'got the boolean {str(value).lower()}: write the text in quotes, e.g. "OFF" ({error["msg"]})'
+        )
+    return Problem(key, error["msg"].removeprefix("Value error, ").replace("\n", " "))
+
+
+def _problems(error: ValidationError, data: dict[str, Any]) -> list[Problem]:
+    details = error.errors(include_url=False)
+    problems: list[Problem] = []
+    for detail in details:
+        if detail["type"] == _RULES_FAILED:  # every field was valid; only rules failed
+            problems.extend(detail["ctx"]["problems"])
+        else:
+            problems.append(_field_problem(detail))
+    if any(detail["type"] != _RULES_FAILED for detail in details):
+        invalid = {str(detail["loc"][0]) for detail in details if detail["loc"]}
+        problems.extend(_rules_on_valid_keys(data, invalid))
+    return problems
+
+
+def _path(key: str) -> tuple[str | int, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in key.split("."))
+
+
+def parse_config(
+    raw: Any, *, profile: str, source: str | None = None, document: YamlDocument | None = None
+) -> AppConfig:
+    """Parse a profile's raw mapping; `ConfigError` with one line per problem, each naming the key.
+
+    With the `document` it was read from, each line also gives the key's line in the file.
+    """
     source = source or f"config/{profile}.yaml"
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the file must hold a mapping of keys")
+    problems = [
+        Problem(".".join(map(str, dup.path)), f"written twice (lines {dup.first_line} and {dup.line}); the last wins")
+        for dup in (document.duplicates if document else [])
+    ]
     try:
-        return AppConfig.model_validate({**raw, "profile": profile})
+        config = AppConfig.model_validate({**raw, "profile": profile})
     except ValidationError as error:
-        raise ConfigError(_format(error, source).replace("\n", " ")) from None
+        problems.extend(_problems(error, raw))
+    if problems:
+        located = [(_line_of(problem, document), problem) for problem in problems]
+        # In file order; problems with no line in the file (a missing key) last.
+        located.sort(key=lambda item: item[0] or sys.maxsize)
+        raise ConfigError(*(_format(source, line, problem) for line, problem in located))
+    return config
+
+
+def _line_of(problem: Problem, document: YamlDocument | None) -> int | None:
+    return document.line(_path(problem.key)) if document and problem.key else None
+
+
+def _format(source: str, line: int | None, problem: Problem) -> str:
+    where = f"{source}:{line}" if line else source
+    return f"{where}: {problem.key}: {problem.reason}" if problem.key else f"{where}: {problem.reason}"
 
 
 def available_profiles(config_dir: Path = CONFIG_DIR) -> list[str]:
     return sorted(path.stem for path in config_dir.glob("*.yaml"))
 
 
-def load_raw(profile: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
+def _source(profile: str, config_dir: Path) -> str:
+    """How messages name the file: `config/<profile>.yaml`, or the full path of another folder's."""
+    return f"config/{profile}.yaml" if config_dir == CONFIG_DIR else str(config_dir / f"{profile}.yaml")
+
+
+def read_profile(profile: str, config_dir: Path = CONFIG_DIR) -> YamlDocument:
+    """The parsed YAML of `config/<profile>.yaml`, with key lines; `ConfigError` on syntax errors."""
     path = config_dir / f"{profile}.yaml"
     if not re.fullmatch(r"[a-z][a-z0-9-]*", profile) or not path.is_file():
         raise ConfigError(f"ENV: unknown profile {profile!r}; known: {', '.join(available_profiles(config_dir))}")
+    return read_yaml(path, _source(profile, config_dir))
+
+
+def read_yaml(path: Path, source: str) -> YamlDocument:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        what = " ".join(part for part in (error.context, error.problem) if part)
+        raise ConfigError(f"{where}: YAML syntax error: {what}") from None
     except yaml.YAMLError as error:
-        raise ConfigError(f"config/{profile}.yaml: not valid YAML ({str(error).splitlines()[0]})") from None
-    return raw if raw is not None else {}
+        raise ConfigError(f"{source}: YAML error: {str(error).splitlines()[0]}") from None
+    return document if document.data is not None else YamlDocument({}, document.lines, document.duplicates)
+
+
+def load_raw(profile: str, config_dir: Path = CONFIG_DIR) -> dict[str, Any]:
+    data: dict[str, Any] = read_profile(profile, config_dir).data
+    return data
 
 
 def load_config(profile: str, config_dir: Path = CONFIG_DIR) -> AppConfig:
     """Read and validate `config/<profile>.yaml`."""
-    return parse_config(load_raw(profile, config_dir), profile=profile)
+    document = read_profile(profile, config_dir)
+    return parse_config(document.data, profile=profile, source=_source(profile, config_dir), document=document)
+
+
+def report(error: ConfigError) -> None:
+    """Print every problem, one line each (app.py and the CLI below)."""
+    for line in error.lines:
+        print(f"configuration error: {line}", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:
-    """`python -m stacks.config <profile>`: validate a profile, one line on failure."""
-    profile = argv[1] if len(argv) > 1 else "dev"
+    """`python -m stacks.config [<profile>] [--config-dir DIR]`: validate a profile (`make synth` runs
+    this first), every problem on its own line."""
+    parser = argparse.ArgumentParser(prog="python -m stacks.config")
+    parser.add_argument("profile", nargs="?", default="dev")
+    parser.add_argument("--config-dir", type=Path, default=CONFIG_DIR)
+    args = parser.parse_args(argv[1:])
     try:
-        load_config(profile)
+        load_config(args.profile, args.config_dir)
     except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
+        report(error)
         return 1
     return 0
 

@@ -16,6 +16,17 @@ def stack_name(prefix: str, stack: str) -> str:
     return f"{prefix}-{stack.lower()}"
 
 
+def cognito_prefix_domain(prefix: str, region: str) -> str:
+    """Host of a Cognito prefix domain (managed login), also the default passkey relying-party ID."""
+    return f"{prefix}.auth.{region}.amazoncognito.com"
+
+
+def alarm_name_prefix(prefix: str) -> str:
+    """Start of every alarm name of a profile (cdk-monitoring-constructs joins prefix and name with
+    "-"); the alarm topic lets exactly these alarms publish. A test keeps the two in step."""
+    return f"{prefix}-"
+
+
 # Stateful construct ids: never rename (tests pin the resulting logical IDs).
 USER_POOL = "UserPool"
 USER_POOL_DOMAIN = "Domain"

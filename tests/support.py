@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from stacks.config import AppConfig, load_raw, parse_config
+from stacks.config import AppConfig, load_raw, parse_config, read_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -24,7 +22,7 @@ PROFILES = ("dev", "prod", "full")
 def raw_profile(profile: str) -> dict[str, Any]:
     """The raw mapping of a profile; `full` is dev plus tests/fixtures/profiles/full.yaml."""
     if profile == "full":
-        overrides = yaml.safe_load((FIXTURES / "profiles" / "full.yaml").read_text(encoding="utf-8"))
+        overrides = read_yaml(FIXTURES / "profiles" / "full.yaml", "tests/fixtures/profiles/full.yaml").data
         return {**load_raw("dev"), **overrides}
     return load_raw(profile)
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
+from scripts.aws_env import AwsEnvError, resolve
 from scripts.user_backup.backup_files import MANIFEST, BackupError, dumps, verify
 from scripts.user_backup.calls import Caller, client_config, error_code
 from scripts.user_backup.export import Exporter, Progress, open_backup
@@ -33,7 +34,7 @@ from scripts.user_backup.restore import (
     upload,
     validate_csv,
 )
-from stacks.config import ConfigError, load_config
+from stacks.config import ConfigError, load_config, report
 from stacks.names import Outputs
 
 BACKUPS = Path("backups")
@@ -65,26 +66,8 @@ def pool_from_outputs(profile: str) -> str:
 
 
 def aws_session(profile: str, region: str) -> boto3.Session:
-    """Credentials for the command, checked once; region from the user pool id.
-
-    A minimal stand-in for scripts/aws_env.py (issue 14's shared resolver): swap this function for
-    `aws_env.resolve_profile(profile).session` once that module is on main.
-    """
-    config = load_config(profile)
-    session = boto3.Session(region_name=region)
-    if session.get_credentials() is None:
-        raise CommandError(
-            "no AWS credentials: set AWS_PROFILE=<name> (after `aws sso login`) or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY"
-        )
-    if config.account:
-        try:
-            account = session.client("sts", config=client_config()).get_caller_identity()["Account"]
-        except (BotoCoreError, ClientError) as error:
-            raise CommandError(f"the AWS credentials do not work ({error})") from None
-        if account != config.account:
-            raise CommandError(f"the credentials are for account {account}, not {config.account} (profile {profile})")
-    return session
+    """Credentials for the command, proven once (scripts/aws_env.py), in the user pool's own region."""
+    return resolve(pinned_region=region, expected_account=load_config(profile).account).session
 
 
 def region_of(pool_id: str) -> str:
@@ -218,10 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: run the same command again to resume", file=sys.stderr)
         return 130
-    except (CommandError, BackupError, RestoreError, ConfigError) as error:
+    except ConfigError as error:
+        report(error)
+    except (CommandError, BackupError, RestoreError, AwsEnvError) as error:
         print(f"{args.command}: {error}", file=sys.stderr)
-    except NoCredentialsError:
-        print(f"{args.command}: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID", file=sys.stderr)
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         print(f"{args.command}: AWS refused {error.operation_name}: {error_code(error)} {message}", file=sys.stderr)

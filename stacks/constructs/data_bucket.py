@@ -1,4 +1,12 @@
-"""Per-user file storage: `private/<user-pool sub>/...`, plus a separate server-access-log bucket."""
+"""Per-user file storage: `private/<user-pool sub>/...`, plus a separate server-access-log bucket.
+
+Browser CORS: since January 2025 (@aws-sdk/client-s3 3.729.0, announced in aws/aws-sdk-js-v3 issue
+6810) the AWS SDK for JavaScript v3 sends data-integrity checksums by default, so a browser `PutObject`
+with identity-pool credentials asks, in its preflight, for the checksum headers below; S3 answers the
+preflight only with headers the bucket's rule allows, and the browser then blocks the upload. An
+`AllowedHeaders` entry may hold one `*` wildcard (S3 User Guide, "Elements of a CORS configuration"),
+so `x-amz-checksum-*` covers every algorithm; `ExposeHeaders` takes exact names.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,37 @@ from constructs import Construct
 from stacks import names
 from stacks.config import AppConfig
 from stacks.nag import acknowledge
+
+# What browsers send for presigned POST/PUT and SDK uploads (origins are restricted by config).
+CORS_ALLOWED_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-md5",
+    "content-encoding",  # aws-chunked, with checksum trailers
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+    "x-amz-user-agent",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    # Default data-integrity checksums of the JavaScript SDK v3 (3.729.0 and later).
+    "x-amz-checksum-*",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-trailer",
+    "x-amz-decoded-content-length",
+)
+# Response headers the browser app may read: the object's identity and the checksums S3 returns.
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "x-amz-version-id",
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+    "x-amz-checksum-type",
+)
 
 
 class DataBucket(Construct):
@@ -59,20 +98,8 @@ class DataBucket(Construct):
                 s3.CorsRule(
                     allowed_origins=list(config.cors_origins),
                     allowed_methods=cors_methods,
-                    # What the browser sends for presigned POST/PUT and SDK uploads; nothing else.
-                    allowed_headers=[
-                        "content-type",
-                        "content-length",
-                        "content-md5",
-                        "authorization",
-                        "x-amz-date",
-                        "x-amz-security-token",
-                        "x-amz-content-sha256",
-                        "x-amz-user-agent",
-                        "amz-sdk-invocation-id",
-                        "amz-sdk-request",
-                    ],
-                    exposed_headers=["ETag"],
+                    allowed_headers=list(CORS_ALLOWED_HEADERS),
+                    exposed_headers=list(CORS_EXPOSED_HEADERS),
                     max_age=3000,
                 )
             ]

@@ -20,6 +20,7 @@ from constructs import Construct
 from stacks import names
 from stacks.config import AppConfig
 from stacks.constructs.lambda_defaults import PythonFunction, log_retention
+from stacks.constructs.log_delivery import plain_log_group_arn
 from stacks.nag import acknowledge
 
 # (method, path, scope or None for public). The handler re-checks token_use, client_id and groups.
@@ -146,7 +147,11 @@ class HttpApi(Construct):
         )
         cfn = stage.node.default_child
         assert isinstance(cfn, apigw.CfnStage)
+        # The ARN without ":*": API Gateway stores it so, and drift detection would report the stage
+        # MODIFIED forever otherwise (an L1 property: the CDK flag logGroupDestinationArnWithoutWildcard
+        # only applies to the L2 access-log settings).
         cfn.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
-            destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))
+            destination_arn=plain_log_group_arn(self, self.access_logs.log_group_name),
+            format=json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
         )
         return stage

@@ -16,8 +16,8 @@ from stacks import names
 from stacks.config import AppConfig
 from stacks.nag import acknowledge
 
+# LITE is rejected by the config model (docs/decisions/0005).
 _FEATURE_PLANS = {
-    "LITE": cognito.FeaturePlan.LITE,
     "ESSENTIALS": cognito.FeaturePlan.ESSENTIALS,
     "PLUS": cognito.FeaturePlan.PLUS,
 }
@@ -41,7 +41,8 @@ def login_domain_name(config: AppConfig) -> str:
     """
     if config.domain.custom_domain:
         return config.domain.custom_domain
-    return f"{config.domain.cognito_prefix}.auth.{cdk.Aws.REGION}.amazoncognito.com"
+    assert config.domain.cognito_prefix is not None  # exactly one of the two (config model)
+    return names.cognito_prefix_domain(config.domain.cognito_prefix, cdk.Aws.REGION)
 
 
 class UserPool(Construct):
@@ -74,7 +75,7 @@ class UserPool(Construct):
                 require_digits=True,
                 require_symbols=True,
                 temp_password_validity=cdk.Duration.days(7),
-                password_history_size=None if config.feature_plan == "LITE" else 5,
+                password_history_size=5,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             mfa=_MFA[mfa.mode],
@@ -137,13 +138,25 @@ class UserPool(Construct):
         )
 
     def _sms_role(self, config: AppConfig) -> iam.Role:
-        """SNS role for SMS; retained with the pool, because the pool keeps pointing at it."""
+        """SNS role for SMS; retained with the pool, because the pool keeps pointing at it.
+
+        Trusted by Cognito only with the external ID the pool sends and on behalf of user pools of
+        this account and region (Cognito Developer Guide, "SMS message settings for Amazon Cognito
+        user pools"; IAM User Guide, "The confused deputy problem"). Not this pool's exact ARN: the
+        pool refers to the role, so the role cannot refer to the pool.
+        """
+        stack = cdk.Stack.of(self)
         role = iam.Role(
             self,
             "SmsRole",
             assumed_by=iam.ServicePrincipal(
                 "cognito-idp.amazonaws.com",
-                conditions={"StringEquals": {"sts:ExternalId": config.prefix}},
+                conditions={
+                    "StringEquals": {"sts:ExternalId": config.prefix, "aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(service="cognito-idp", resource="userpool", resource_name="*")
+                    },
+                },
             ),
             inline_policies={
                 "sns": iam.PolicyDocument(statements=[iam.PolicyStatement(actions=["sns:Publish"], resources=["*"])])

@@ -1,5 +1,12 @@
 """AWS WAF web ACL on the user pool: per-IP rate limit, Amazon's IP reputation list and known bad
-inputs (exploit patterns such as Log4j JNDI lookups), with logs."""
+inputs (exploit patterns such as Log4j JNDI lookups), with logs.
+
+The log group's name must start with `aws-waf-logs-` (WAF Developer Guide, "Sending web ACL traffic
+logs to an Amazon CloudWatch Logs log group"), so it cannot be left to CloudFormation. A fixed name
+broke redeploys: production retains the group, so after `make destroy FORCE=1` the next deploy of
+the profile failed with "already exists". The name therefore ends in the first block of the
+stack's own ID, which is new for every stack instance (docs/decisions/0009).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,16 @@ from constructs import Construct
 
 from stacks.config import AppConfig
 from stacks.constructs.lambda_defaults import log_retention
+from stacks.constructs.log_delivery import plain_log_group_arn
+
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+
+
+def stack_instance_suffix() -> str:
+    """The first block of the stack ID's UUID (`arn:...:stack/<name>/<uuid>`): 8 hex characters,
+    fixed for the life of a stack, new when the stack is created again."""
+    uuid = cdk.Fn.select(2, cdk.Fn.split("/", cdk.Aws.STACK_ID))
+    return cdk.Fn.select(0, cdk.Fn.split("-", uuid))
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -63,25 +80,17 @@ class UserPoolWaf(Construct):
         wafv2.CfnWebACLAssociation(
             self, "Association", resource_arn=user_pool.user_pool_arn, web_acl_arn=self.web_acl.attr_arn
         )
-        # WAF requires the log group name to start with aws-waf-logs-.
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"aws-waf-logs-{prefix}",
+            log_group_name=f"{WAF_LOG_GROUP_PREFIX}{prefix}-{stack_instance_suffix()}",
             retention=log_retention(config.log_retention_days),
             removal_policy=cdk.RemovalPolicy.RETAIN if config.retain else cdk.RemovalPolicy.DESTROY,
         )
-        wafv2.CfnLoggingConfiguration(
+        self.logging = wafv2.CfnLoggingConfiguration(
             self,
             "Logging",
             resource_arn=self.web_acl.attr_arn,
             # The plain log-group ARN: WAF rejects the ":*" form that LogGroup.log_group_arn returns.
-            log_destination_configs=[
-                cdk.Stack.of(self).format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=self.log_group.log_group_name,
-                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
+            log_destination_configs=[plain_log_group_arn(self, self.log_group.log_group_name)],
         )

@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from client.outputs import StackOutputs, load_outputs
+from scripts.aws_env import AwsEnvError, resolve
 from stacks.names import ADMIN_GROUP, USERS_GROUP
 from tests.e2e.support import OUTPUTS_ENV, E2eUser, temporary_user
 
@@ -30,11 +31,12 @@ def outputs() -> StackOutputs:
 
 @pytest.fixture(scope="module")
 def admin_session(outputs: StackOutputs) -> boto3.Session:
-    """The operator's credentials (from the environment), for the admin APIs and the clean-up."""
-    session = boto3.Session(region_name=outputs.region)
-    if session.get_credentials() is None:
-        pytest.skip("no AWS credentials for the operator APIs (AdminCreateUser, clean-up)")
-    return session
+    """The operator's credentials (scripts/aws_env.py), for the admin APIs and the clean-up."""
+    try:
+        target = resolve(outputs.region, outputs.account)
+    except AwsEnvError as error:
+        pytest.skip(f"operator APIs (AdminCreateUser, clean-up): {error}")
+    return target.session
 
 
 @pytest.fixture(scope="module")

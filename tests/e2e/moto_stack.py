@@ -90,6 +90,7 @@ def _create_auth_resources(endpoint: str, bucket: str) -> dict[str, str]:
         ],
     )["IdentityPoolId"]
     return {
+        Outputs.ALARM_TOPIC_ARN: _create_alarm(),
         Outputs.USER_POOL_ID: pool["Id"],
         Outputs.USER_POOL_ARN: pool["Arn"],
         Outputs.WEB_CLIENT_ID: client_id,
@@ -101,6 +102,23 @@ def _create_auth_resources(endpoint: str, bucket: str) -> dict[str, str]:
         Outputs.DATA_BUCKET_NAME: bucket,
         Outputs.REGION: REGION,
     }
+
+
+def _create_alarm() -> str:
+    """The alarm topic and one alarm notifying it, named like the app's; returns the topic ARN."""
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name=f"{PREFIX}-alarms")["TopicArn"]
+    boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
+        AlarmName=f"{names.alarm_name_prefix(PREFIX)}Api-Fault-Count-Critical",
+        Namespace="AWS/ApiGateway",
+        MetricName="5xx",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        AlarmActions=[topic],
+    )
+    return str(topic)
 
 
 def _fake_api_backend(auth: dict[str, str]) -> Backend:

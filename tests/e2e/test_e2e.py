@@ -25,6 +25,7 @@ from client.outputs import StackOutputs
 from client.storage import UserStorage
 from stacks.config import ConfigError, load_config
 from stacks.names import SCOPE_ADMIN, SCOPE_FILES_READ, SCOPE_FILES_WRITE, SCOPE_PROFILE_READ, USERS_GROUP
+from tests.e2e.alarms import STATE_REASON, alarm_topic_arn, check_alarm_delivery
 from tests.e2e.support import (
     E2eUser,
     assert_file_round_trip,
@@ -161,3 +162,11 @@ def test_global_sign_out(admin_idp: Any, admin_s3: Any, outputs: StackOutputs) -
             # tokens.remove_admin_api_scope: these tokens can't call Cognito's self-service APIs at all.
             with pytest.raises(CliError, match=rf"needs the {auth.USER_ADMIN_SCOPE} scope"):
                 auth.global_sign_out(idp, user.session)
+
+
+def test_an_alarm_reaches_the_alarm_topic(admin_session: Any, outputs: StackOutputs) -> None:
+    # CloudWatch itself publishes here: through the topic policy and the key grant, as the
+    # simulator's proof (tests/infra/test_alarm_delivery.py) says it may.
+    notification = check_alarm_delivery(admin_session, alarm_topic_arn(outputs.source), timeout=180)
+    assert notification["NewStateReason"] == STATE_REASON
+    assert notification["AlarmArn"].startswith(f"arn:aws:cloudwatch:{outputs.region}:{outputs.account}:alarm:")

@@ -19,13 +19,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from client import auth
-from client.__main__ import EXIT_SKIP, main, preflight
+from client.__main__ import main
 from client.api import ApiClient, ApiError
 from client.cache import cache_path
 from client.errors import CliError
 from client.outputs import StackOutputs
 from client.storage import UserStorage
+from scripts.e2e_check import EXIT_SKIP, check
 from stacks.names import ADMIN_GROUP, USERS_GROUP
+from tests.e2e.alarms import STATE_REASON, alarm_topic_arn, check_alarm_delivery
 from tests.e2e.moto_stack import MotoStack, moto_stack
 from tests.e2e.support import (
     E2eUser,
@@ -43,7 +45,8 @@ ONLY_ON_AWS = (
     "passwords (moto accepts any SRP proof and any confirmation code); triggers (moto runs none: no email-domain "
     "rules, no default group, no resource-server scopes in tokens); isolation (moto evaluates no IAM policy and "
     "hands every identity the same credentials); API Gateway's JWT authorizer and route scopes (a local fake "
-    "stands in for the API); RevokeToken (not in moto); presigned-POST size and type limits (not enforced)."
+    "stands in for the API); RevokeToken (not in moto); presigned-POST size and type limits (not enforced); "
+    "alarm delivery (moto runs no alarm actions: a stand-in publishes the notification)."
 )
 
 
@@ -81,20 +84,26 @@ def cli(stack: MotoStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsy
     return run
 
 
-def test_preflight_says_in_one_line_whether_the_suite_can_run(
+def test_e2e_check_says_in_one_line_whether_the_suite_can_run(
     stack: MotoStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status, line = preflight(tmp_path / "missing.json")
+    status, line = check(tmp_path / "missing.json")
     assert (status, line.count("\n")) == (EXIT_SKIP, 0)
     assert "not found" in line
     # The account in the pool's ARN matches STS's answer (moto's fixed account: wiring only).
-    status, line = preflight(stack.outputs_path)
+    status, line = check(stack.outputs_path)
     assert status == 0, line
     assert stack.outputs.user_pool_id in line
+    broken = tmp_path / "broken.json"
+    broken.write_text(stack.outputs_path.read_text().replace(f":{stack.outputs.account}:", ":210987654321:"))
+    status, line = check(broken)
+    assert status == 1
+    assert "account 123456789012, not 210987654321" in line
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name)
-    status, line = preflight(stack.outputs_path)
-    assert (status, line) == (EXIT_SKIP, "e2e skipped: no AWS credentials (set AWS_PROFILE or run `aws sso login`)")
+        monkeypatch.delenv(name, raising=False)
+    status, line = check(stack.outputs_path)
+    assert (status, line.count("\n")) == (EXIT_SKIP, 0)
+    assert line.startswith("e2e skipped: no AWS credentials: set AWS_PROFILE=<name>"), line
 
 
 def test_fixture_users_sign_in_with_srp_and_their_tokens_verify(
@@ -223,3 +232,53 @@ def test_cli_walkthrough(cli: Any, stack: MotoStack, tmp_path: Path, monkeypatch
     assert cli("signout", "--global")[:2] == (0, "Signed out everywhere.\n")
     assert not cache.exists()
     assert cli("me")[2] == "error: Not signed in: run `signin EMAIL` first.\n"
+
+
+def _publish_like_cloudwatch(session: boto3.Session, topic_arn: str) -> Any:
+    """What CloudWatch would publish for the alarm's new state, from moto's record of the alarm (wiring only:
+    moto runs no alarm actions)."""
+
+    def publish(alarm_name: str) -> None:
+        (alarm,) = session.client("cloudwatch").describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+        notification = {
+            "AlarmName": alarm["AlarmName"],
+            "AlarmArn": alarm["AlarmArn"],
+            "NewStateValue": alarm["StateValue"],
+            "NewStateReason": alarm["StateReason"],
+            "OldStateValue": "OK",
+        }
+        session.client("sns").publish(TopicArn=topic_arn, Message=json.dumps(notification))
+
+    return publish
+
+
+def _leftovers(session: boto3.Session, topic_arn: str) -> tuple[list[Any], list[str]]:
+    subscriptions = session.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    queues = session.client("sqs").list_queues(QueueNamePrefix="e2e-alarm-delivery-").get("QueueUrls", [])
+    return subscriptions, queues
+
+
+def test_alarm_delivery_check_subscribes_sets_the_alarm_and_cleans_up(
+    stack: MotoStack, admin_session: boto3.Session
+) -> None:
+    topic = alarm_topic_arn(stack.outputs_path)
+    notification = check_alarm_delivery(
+        admin_session, topic, timeout=30, stand_in=_publish_like_cloudwatch(admin_session, topic)
+    )
+    # The alarm really was set to ALARM (moto recorded it), and then back to OK.
+    assert (notification["NewStateValue"], notification["NewStateReason"]) == ("ALARM", STATE_REASON)
+    (alarm,) = admin_session.client("cloudwatch").describe_alarms(AlarmNames=[notification["AlarmName"]])[
+        "MetricAlarms"
+    ]
+    assert alarm["StateValue"] == "OK"
+    assert _leftovers(admin_session, topic) == ([], [])
+
+
+def test_alarm_delivery_check_fails_when_nothing_arrives_and_still_cleans_up(
+    stack: MotoStack, admin_session: boto3.Session
+) -> None:
+    topic = alarm_topic_arn(stack.outputs_path)
+    # Nobody publishes (moto runs no alarm actions): the check must fail, not pass vacuously.
+    with pytest.raises(AssertionError, match=r"no ALARM notification of cognito-ref-moto-Api-Fault-Count-Critical"):
+        check_alarm_delivery(admin_session, topic, timeout=2)
+    assert _leftovers(admin_session, topic) == ([], [])

@@ -43,6 +43,7 @@ class Env:
     account: str = "111122223333"
     region: str = "eu-west-1"
     partition: str = "aws"
+    stack_uuid: str = "1f2e3d4c-5b6a-4789-8abc-def012345678"
     physical_ids: Mapping[str, str] = field(
         default_factory=lambda: {"DataBucket": "data-bucket-test", "UserPool": "eu-west-1_TestPool"}
     )
@@ -81,6 +82,16 @@ class Subject:
     def replace_policies(self, edit: Callable[[str], str]) -> Subject:
         """A copy whose identity policies went through `edit` as JSON text (for meta-tests)."""
         return dataclasses.replace(self, identity_policies=json.loads(edit(json.dumps(self.identity_policies))))
+
+    def replace_resource_policy(self, edit: Callable[[dict[str, Any]], dict[str, Any]]) -> Subject:
+        """A copy whose resource policy went through `edit` (for meta-tests)."""
+        assert self.resource_policy is not None
+        return dataclasses.replace(self, resource_policy=edit(json.loads(json.dumps(self.resource_policy))))
+
+    @classmethod
+    def service(cls, service: str, resource_policy: dict[str, Any], account: str) -> Subject:
+        """An AWS service principal acting on a resource of `account`: only the resource policy applies."""
+        return cls(principal=service, identity_policies=[], resource_policy=resource_policy, account=account)
 
 
 class Stacks:
@@ -142,6 +153,9 @@ class Stacks:
             "AWS::Region": env.region,
             "AWS::Partition": env.partition,
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": f"{stack.lower()}-stack",
+            "AWS::StackId": f"arn:{env.partition}:cloudformation:{env.region}:{env.account}:stack/"
+            f"{stack.lower()}-stack/{env.stack_uuid}",
         }
         if name in pseudo:
             return pseudo[name]
@@ -161,6 +175,11 @@ class Stacks:
             return f"arn:{env.partition}:iam::{env.account}:policy{props.get('Path', '/')}{policy_name}"
         if kind == "AWS::Cognito::UserPool":
             return f"{env.region}_{name}"
+        if kind == "AWS::SNS::Topic":  # Ref of a topic is its ARN
+            topic_name = self.resolve(stack, props.get("TopicName", name))
+            return f"arn:{env.partition}:sns:{env.region}:{env.account}:{topic_name}"
+        if kind == "AWS::Logs::LogGroup":
+            return str(self.resolve(stack, props.get("LogGroupName", name)))
         return name  # clients, identity pools, functions...: the logical ID stands in for the physical one
 
     def _get_att(self, stack: str, logical_id: str, attribute: str) -> str:
@@ -173,6 +192,10 @@ class Stacks:
             return f"arn:{env.partition}:iam::{env.account}:role/{ref}"
         if (kind, attribute) == ("AWS::Cognito::UserPool", "Arn"):
             return f"arn:{env.partition}:cognito-idp:{env.region}:{env.account}:userpool/{ref}"
+        if (kind, attribute) == ("AWS::KMS::Key", "Arn"):
+            return f"arn:{env.partition}:kms:{env.region}:{env.account}:key/{ref}"
+        if (kind, attribute) == ("AWS::Logs::LogGroup", "Arn"):  # CloudFormation's form ends in ":*"
+            return f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:{ref}:*"
         if (kind, attribute) == ("AWS::Cognito::UserPool", "ProviderName"):
             return f"cognito-idp.{env.region}.amazonaws.com/{ref}"
         if attribute == "Arn":
@@ -274,6 +297,22 @@ class Stacks:
         if len(found) != 1:
             raise ResolveError(f"{len(found)} bucket policies for {bucket_id} in {stack}")
         policy: dict[str, Any] = self.resolve(stack, found[0])
+        return policy
+
+    def topic_policy(self, stack: str, topic_id: str) -> dict[str, Any]:
+        """The one `AWS::SNS::TopicPolicy` of the topic, resolved."""
+        found = [
+            res["Properties"]["PolicyDocument"]
+            for res in self.resources(stack, "AWS::SNS::TopicPolicy").values()
+            if {"Ref": topic_id} in res["Properties"]["Topics"]
+        ]
+        if len(found) != 1:
+            raise ResolveError(f"{len(found)} topic policies for {topic_id} in {stack}")
+        policy: dict[str, Any] = self.resolve(stack, found[0])
+        return policy
+
+    def key_policy(self, stack: str, key_id: str) -> dict[str, Any]:
+        policy: dict[str, Any] = self.resolve(stack, self._resource(stack, key_id)["Properties"]["KeyPolicy"])
         return policy
 
     def subject(self, stack: str, role_id: str, resource_policy: dict[str, Any] | None, session: str) -> Subject:

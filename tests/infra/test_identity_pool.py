@@ -160,12 +160,66 @@ def test_data_bucket_is_private_encrypted_versioned_and_tls_only(synth: Synth) -
     )
 
 
+# The request headers a browser PutObject / UploadPart of the AWS SDK for JavaScript v3 (3.729.0 and
+# later, data-integrity checksums on by default: aws/aws-sdk-js-v3 issue 6810) names in its CORS
+# preflight's Access-Control-Request-Headers, with identity-pool (session) credentials.
+SDK_UPLOAD_HEADERS = (
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "authorization",
+    "content-type",
+    "content-md5",
+    "x-amz-content-sha256",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-user-agent",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+    # Streaming bodies: aws-chunked encoding with the checksum as a trailer.
+    "content-encoding",
+    "x-amz-decoded-content-length",
+    "x-amz-trailer",
+)
+
+
+def s3_allows_header(header: str, allowed: list[str]) -> bool:
+    """S3's AllowedHeader matching: case-insensitive, each entry with at most one `*` wildcard."""
+    for entry in (entry.lower() for entry in allowed):
+        assert entry.count("*") <= 1, f"{entry}: S3 allows one wildcard per AllowedHeader"
+        head, star, tail = entry.partition("*")
+        name = header.lower()
+        if (name == entry) if not star else (name.startswith(head) and name.endswith(tail)):
+            return True
+    return False
+
+
 def test_cors_only_for_configured_origins_and_needed_methods(dev: Synth) -> None:
     (rule,) = resources(dev)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedOrigins"] == ["http://localhost:5173"]
     assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
-    assert rule["ExposedHeaders"] == ["ETag"]  # multipart uploads need the part ETags
     assert "*" not in rule["AllowedHeaders"]
+
+
+def test_cors_allows_what_the_javascript_sdk_sends_for_uploads(synth: Synth) -> None:
+    (rule,) = resources(synth)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    refused = [header for header in SDK_UPLOAD_HEADERS if not s3_allows_header(header, rule["AllowedHeaders"])]
+    assert refused == []
+    # ...and not any header: the list is what the SDK and presigned POST send.
+    for header in ("x-custom-header", "cookie", "x-amz-acl", "x-amz-grant-full-control"):
+        assert not s3_allows_header(header, rule["AllowedHeaders"]), header
+
+
+def test_cors_exposes_the_object_version_and_checksums(synth: Synth) -> None:
+    (rule,) = resources(synth)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    # ETag: multipart uploads need the part ETags; the version ID and checksums identify what was stored.
+    assert {"ETag", "x-amz-version-id", "x-amz-checksum-crc32", "x-amz-checksum-crc64nvme"} <= set(
+        rule["ExposedHeaders"]
+    )
+    assert not any("*" in header for header in rule["ExposedHeaders"])
 
 
 def test_no_auto_delete_custom_resource_anywhere(synth: Synth) -> None:

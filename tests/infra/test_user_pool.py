@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match
 
+from tests.infra.iam_eval import Env, Stacks
 from tests.support import Synth
 
 POOL = "AWS::Cognito::UserPool"
@@ -101,10 +102,15 @@ def test_sms_mfa_uses_a_retained_role_scoped_by_external_id(full: Synth) -> None
     role_id = props["SmsConfiguration"]["SnsCallerArn"]["Fn::GetAtt"][0]
     assert props["SmsConfiguration"]["ExternalId"] == "cognito-ref-full"
     role = full.templates["Auth"]["Resources"][role_id]
-    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+    # The external ID Cognito sends, and only on behalf of this account's user pools (confused deputy;
+    # the exact pool ARN would be a cycle: the pool names the role).
+    assert Stacks(full.templates).resolve("Auth", role["Properties"]["AssumeRolePolicyDocument"]["Statement"]) == [
         {
             "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:ExternalId": "cognito-ref-full"}},
+            "Condition": {
+                "StringEquals": {"sts:ExternalId": "cognito-ref-full", "aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/*"},
+            },
             "Effect": "Allow",
             "Principal": {"Service": "cognito-idp.amazonaws.com"},
         }
@@ -141,14 +147,10 @@ def test_waf_protects_the_pool_when_enabled(prod: Synth, dev: Synth) -> None:
     template.has_resource_properties(
         "AWS::WAFv2::WebACLAssociation", {"ResourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]}}
     )
-    template.has_resource_properties(
-        "AWS::Logs::LogGroup", {"LogGroupName": "aws-waf-logs-cognito-ref-prod", "RetentionInDays": 365}
-    )
     resources = prod.templates["Auth"]["Resources"]
     acl_id = next(k for k, r in resources.items() if r["Type"] == "AWS::WAFv2::WebACL")
-    log_group_id = next(
-        k for k, r in resources.items() if r["Properties"].get("LogGroupName", "").startswith("aws-waf")
-    )
+    log_group_id = next(k for k, r in resources.items() if k.startswith("WafLogs"))
+    assert resources[log_group_id]["Properties"]["RetentionInDays"] == 365
     (logging,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::WAFv2::LoggingConfiguration"]
     assert logging["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     # The plain log-group ARN: WAF rejects the ":*" form.
@@ -157,6 +159,16 @@ def test_waf_protects_the_pool_when_enabled(prod: Synth, dev: Synth) -> None:
                            {"Ref": "AWS::AccountId"}, ":log-group:", {"Ref": log_group_id}]]}
     ]  # fmt: skip
     dev.template("Auth").resource_count_is("AWS::WAFv2::WebACL", 0)
+
+
+def test_waf_log_group_name_is_new_for_every_stack_instance(prod: Synth) -> None:
+    # Production retains the group: a fixed name made the deploy after `make destroy FORCE=1` fail
+    # with "already exists". WAF requires the aws-waf-logs- prefix (docs/decisions/0009).
+    (name,) = [r["Properties"]["LogGroupName"] for k, r in prod.templates["Auth"]["Resources"].items()
+               if k.startswith("WafLogs")]  # fmt: skip
+    first = Stacks(prod.templates, Env(stack_uuid="1f2e3d4c-5b6a-4789-8abc-def012345678")).resolve("Auth", name)
+    again = Stacks(prod.templates, Env(stack_uuid="9a8b7c6d-5e4f-4321-8fed-cba987654321")).resolve("Auth", name)
+    assert (first, again) == ("aws-waf-logs-cognito-ref-prod-1f2e3d4c", "aws-waf-logs-cognito-ref-prod-9a8b7c6d")
 
 
 def test_prefix_domain_uses_managed_login_v2(dev: Synth) -> None:
