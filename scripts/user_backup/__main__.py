@@ -121,9 +121,9 @@ def restore(args: argparse.Namespace) -> int:
     work = backup / "import" / pool_id
     plan = build_csv(backup, target, work)
     problems = validate_csv(plan)
-    report: dict[str, Any] = {"backup": str(backup), "user_pool_id": pool_id, "counts": plan.counts()}
-    report.update(invalid=plan.invalid, dropped_attributes=plan.dropped_attributes, csv_problems=problems)
-    (work / "import-report.json").write_text(dumps(report), encoding="utf-8")
+    import_report: dict[str, Any] = {"backup": str(backup), "user_pool_id": pool_id, "counts": plan.counts()}
+    import_report.update(invalid=plan.invalid, dropped_attributes=plan.dropped_attributes, csv_problems=problems)
+    (work / "import-report.json").write_text(dumps(import_report), encoding="utf-8")
     summary = ", ".join(f"{k} {v}" for k, v in plan.counts().items())
     print(f"CSV for {pool_id}: {summary}; report {work / 'import-report.json'}")
     if problems:
@@ -134,8 +134,8 @@ def restore(args: argparse.Namespace) -> int:
     jobs = [] if args.groups_only else import_users(args, session, call, target, plan)
     groups = restore_groups(call, target, backup, plan.identifiers, work / "groups-state.json", progress=progress_bar)
     disabled = [] if args.groups_only else restore_disabled(call, target, backup, plan.identifiers)
-    report.update(jobs=[vars(j) for j in jobs], groups=vars(groups), disabled_again=len(disabled))
-    (work / "import-report.json").write_text(dumps(report), encoding="utf-8")
+    import_report.update(jobs=[vars(j) for j in jobs], groups=vars(groups), disabled_again=len(disabled))
+    (work / "import-report.json").write_text(dumps(import_report), encoding="utf-8")
     print(
         f"restored: {sum(j.imported for j in jobs)} users imported (each must reset the password), "
         f"{groups.added} group memberships ({len(groups.failed)} failed), {len(disabled)} users disabled again; "
