@@ -26,7 +26,7 @@ CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
 AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
 .PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
-	e2e destroy clean test-pythons
+	e2e export-users import-users destroy clean test-pythons
 
 help: ## list the targets (this text)
 	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
@@ -137,6 +137,16 @@ e2e: $(VENV)/.dev-installed ## post-deploy end-to-end suite (skips in one line w
 	@status=0; $(BIN)/python -m scripts.e2e_check --profile $(ENV) || status=$$?; \
 	if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
 	E2E_OUTPUTS=outputs/$(ENV).json E2E_PROFILE=$(ENV) $(BIN)/python -m pytest -m aws tests/e2e -q
+
+# Users' backup and restore (docs/operations.md). POOL=<user pool id> defaults to UserPoolId in
+# outputs/<ENV>.json; BACKUP=<folder> to the newest complete backup of ENV under backups/<ENV>/.
+export-users: aws-check ## back up users, groups, clients and settings to backups/<ENV>/ (resumable; POOL=)
+	$(BIN)/python -m scripts.user_backup export --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL))
+
+import-users: aws-check ## restore a backup (BACKUP= POOL= LOGS_ROLE= DRY_RUN=1 GROUPS_ONLY=1)
+	$(BIN)/python -m scripts.user_backup import --profile $(ENV) $(if $(POOL),--user-pool-id $(POOL)) \
+	  $(if $(BACKUP),--backup $(BACKUP)) $(if $(LOGS_ROLE),--logs-role-arn $(LOGS_ROLE)) $(if $(DRY_RUN),--dry-run) \
+	  $(if $(GROUPS_ONLY),--groups-only)
 
 # Profiles that retain data (prod) refuse unless FORCE=1, and every run lists what survives and why.
 # A destroyable profile's buckets are emptied first (log delivery into them stopped, see

@@ -23,6 +23,13 @@ PTG   AWS "Pre token generation Lambda trigger" (user-pool-     user sources Hos
 CM    AWS "Custom message Lambda trigger" (user-pool-lambda-    the seven sources; codeParameter, linkParameter,
       custom-message.html)                                      usernameParameter, clientMetadata; smsMessage,
                                                                 emailMessage, emailSubject
+UM    AWS "Migrate user Lambda trigger" (user-pool-lambda-      sources Authentication and ForgotPassword; userName
+      migrate-user.html) and "Importing users with a user       as entered; request password (absent in the forgot-
+      migration Lambda trigger" (cognito-user-pools-import-     password flow), validationData, clientMetadata; the
+      using-lambda.html)                                        response userAttributes, finalUserStatus,
+                                                                messageAction, desiredDeliveryMediums,
+                                                                forceAliasCreation, enableSMSMFA; never invoked for
+                                                                passwordless sign-in or SRP (no password to pass on)
 CASE  AWS "User pool case sensitivity" (user-pool-case-         case-insensitive pools flatten username,
       sensitivity.html)                                         preferred_username and email to lowercase in the input
                                                                 events of Lambda triggers; OIDC sub and SAML NameID
@@ -39,10 +46,13 @@ ISS   aws-amplify/amplify-js#13844                              a real PreSignUp
                                                                 lowercased from a case-insensitive pool
 PT    aws-powertools/powertools-lambda-python,                  "response": {}; attribute booleans as JSON booleans; a
       tests/events/cognito*.json                                V2 token event with version "1"; usernameParameter
-                                                                "username"; callerContext.awsSdk
+                                                                "username"; callerContext.awsSdk; a user migration
+                                                                request with only a password
 GO    aws/aws-lambda-go, events/testdata/cognito-event-         codeParameter "####"; an incoming pre sign-up response
       userpools-*.json                                          with autoVerifyEmail/autoVerifyPhone true; V2
-                                                                groupConfiguration without preferredRole; version "2"
+                                                                groupConfiguration without preferredRole; version "2";
+                                                                a user migration event with validationData,
+                                                                clientMetadata and a filled-in response
 RS    awslabs/aws-lambda-rust-runtime, lambda-events/src/       a V2 HostedAuth event with version "1" and the V1
       fixtures/example-cognito-event-userpools-*.json           response key claimsOverrideDetails: null
 CAP1  captured PreSignUp_ExternalProvider (Google,              cognito:email_alias "", cognito:phone_number_alias "",
@@ -84,8 +94,10 @@ PHONE = "+15555550100"
 NAME = "Jane Doe"
 RESOURCE_SERVER = "cognito-ref-api"
 ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
+# A user migration request carries the password the user typed (UM): no log line may ever contain it.
+PASSWORD = "Correct-Horse-9-Battery"  # noqa: S105 - a test password, not a secret
 # Personal data the builders put in events; no log line may contain any of it.
-PERSONAL_DATA = (EMAIL, "jane.doe", PHONE, NAME)
+PERSONAL_DATA = (EMAIL, "jane.doe", PHONE, NAME, PASSWORD)
 
 PRE_SIGN_UP_SOURCES = ("PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider")  # PSU
 POST_CONFIRMATION_SOURCES = ("PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword")  # PC
@@ -106,6 +118,7 @@ CUSTOM_MESSAGE_SOURCES = (  # CM
     "CustomMessage_VerifyUserAttribute",
     "CustomMessage_Authentication",
 )
+USER_MIGRATION_SOURCES = ("UserMigration_Authentication", "UserMigration_ForgotPassword")  # UM
 # PTG "Excluded claims": claims a response may not add or override (groups and roles only through
 # groupOverrideDetails), in either token.
 RESERVED_CLAIMS = frozenset(
@@ -366,6 +379,36 @@ def custom_message(trigger_source: str = "CustomMessage_SignUp", *, email: str =
     return trigger_event(trigger_source, request, response, client_id=NO_CLIENT if admin else WEB_CLIENT_ID)
 
 
+# --- User migration (UM) ------------------------------------------------------------------------------
+
+
+def user_migration(
+    trigger_source: str = "UserMigration_Authentication",
+    *,
+    user_name: str = EMAIL,
+    password: str = PASSWORD,
+    client_metadata: Mapping[str, str] | None = None,
+) -> Event:
+    """A sign-in (Authentication) or password reset (ForgotPassword) of a user this pool does not know yet.
+
+    The user does not exist here, so there is no `sub` and no attribute: only the name as entered (flattened
+    to lowercase by this case-insensitive pool, CASE), and, at sign-in only, the password. The response
+    fields are what the function fills in; Cognito sends them empty (GO shows them all, PT sends `{}`).
+    """
+    request: Event = {"validationData": None, "clientMetadata": dict(client_metadata or {})}
+    if trigger_source == "UserMigration_Authentication":
+        request["password"] = password
+    response = {
+        "userAttributes": None,
+        "finalUserStatus": None,
+        "messageAction": None,
+        "desiredDeliveryMediums": None,
+        "forceAliasCreation": None,
+        "enableSMSMFA": None,
+    }
+    return trigger_event(trigger_source, request, response, user_name=user_name.lower())
+
+
 # --- Variants --------------------------------------------------------------------------------------------
 
 Mutation = Callable[[Event], None]
@@ -404,6 +447,11 @@ def _group_configuration_list(event: Event) -> None:
 
 def _auto(confirm: bool, email: bool, phone: bool) -> dict[str, bool]:
     return {"autoConfirmUser": confirm, "autoVerifyEmail": email, "autoVerifyPhone": phone}
+
+
+def _password_only(event: Event) -> None:
+    """A sign-in request with nothing but the password (PT)."""
+    event["request"] = {"password": event["request"]["password"]}
 
 
 def _aws_sdk_key(event: Event) -> None:
@@ -454,6 +502,13 @@ _BY_TRIGGER: dict[str, tuple[tuple[str, Mutation], ...]] = {
         ("scopes null", _set("request.scopes", None)),
         ("response claimsOverrideDetails", _set("response", {"claimsOverrideDetails": None})),  # RS
     ),
+    "UserMigration": (
+        ("request password only", _password_only),  # PT
+        ("validationData with values", _set("request.validationData", {"k1": "v1"})),  # GO
+        ("validationData absent", _drop("request.validationData")),  # PT
+        ("password null", _set("request.password", None)),
+        ("version string", _set("version", "string")),  # PT
+    ),
     "CustomMessage": (
         ("codeParameter ####", _set("request.codeParameter", "####")),  # GO, RS
         ("usernameParameter username", _set("request.usernameParameter", "username")),  # PT
@@ -466,7 +521,8 @@ _BY_TRIGGER: dict[str, tuple[tuple[str, Mutation], ...]] = {
 
 
 def trigger_of(event: Mapping[str, Any]) -> str:
-    """The trigger a source belongs to: "PreSignUp", "PostConfirmation", "TokenGeneration", "CustomMessage"."""
+    """The trigger a source belongs to: "PreSignUp", "PostConfirmation", "TokenGeneration", "CustomMessage",
+    "UserMigration"."""
     return str(event["triggerSource"]).split("_", 1)[0]
 
 

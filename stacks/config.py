@@ -369,6 +369,28 @@ class Waf(_Model):
     rate_limit_per_5_minutes: int = Field(default=300, ge=10, le=2_000_000_000)
 
 
+class Migration(_Model):
+    """Lazy migration from an old user pool of this account: the UserMigration trigger moves each user at their
+    first sign-in or password reset (docs/operations.md, decision 13)."""
+
+    source_user_pool_id: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9a-zA-Z]+$")
+    # An app client of the old pool with ALLOW_ADMIN_USER_PASSWORD_AUTH and no secret.
+    source_client_id: str = Field(pattern=r"^[\w+]{1,128}$")
+    # SDK sign-in must send the password for the trigger to check it (SRP never does): adds
+    # ALLOW_USER_PASSWORD_AUTH to the web and native clients while the migration runs. Managed login needs no change.
+    sdk_password_sign_in: bool = False
+
+    @field_validator("source_user_pool_id")
+    @classmethod
+    def _source_region_has_cognito(cls, value: str) -> str:
+        regions.check_region(value.split("_", 1)[0])
+        return value
+
+    @property
+    def source_region(self) -> str:
+        return self.source_user_pool_id.split("_", 1)[0]
+
+
 class AppConfig(_Model):
     """Everything a profile may set. Field docs double as the README's configuration table."""
 
@@ -400,6 +422,7 @@ class AppConfig(_Model):
     identity: Identity = Identity()
     api: Api = Api()
     waf: Waf = Waf()
+    migration: Migration | None = None
 
     @field_validator("region")
     @classmethod

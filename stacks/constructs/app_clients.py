@@ -136,7 +136,12 @@ class AppClients(Construct):
             construct_id,
             user_pool_client_name=f"{self._config.prefix}-{kind}",
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True, user=self._config.passwordless),
+            auth_flows=cognito.AuthFlow(
+                user_srp=True,
+                user=self._config.passwordless,
+                # Only while a lazy migration runs: the UserMigration trigger needs the password (SRP hides it).
+                user_password=bool(self._config.migration and self._config.migration.sdk_password_sign_in),
+            ),
             o_auth=cognito.OAuthSettings(
                 flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
                 callback_urls=urls.callback_urls,

@@ -21,6 +21,16 @@ from stacks.constructs.user_pool import login_domain_name, removal_policy
 
 # Cognito waits 5 s for a trigger and retries up to 3 times.
 TRIGGER_TIMEOUT = cdk.Duration.seconds(5)
+# The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
+# GetCSVHeader returns, less cognito:username and cognito:mfa_enabled). This pool defines no custom
+# attributes, so a migrated user may bring exactly these (the trigger drops the rest, which Cognito refuses).
+STANDARD_ATTRIBUTES = (
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
+    "phone_number_verified", "address", "updated_at",
+)  # fmt: skip
+# The old pool's only operations the migration trigger needs (lambdas/user_migration/aws.py).
+MIGRATION_ACTIONS = ["cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"]
 
 
 def email_sending_account(config: AppConfig) -> str:
@@ -100,6 +110,38 @@ class Triggers(Construct):
             },
         )
         user_pool.add_trigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, custom_message.function)
+
+        if config.migration:
+            self._user_migration(config)
+
+    def _user_migration(self, config: AppConfig) -> None:
+        """Wired only when `migration` is configured: users move from the old pool at first sign-in."""
+        assert config.migration is not None
+        source = config.migration
+        fn = self._function(
+            "UserMigration",
+            "user_migration",
+            "Moves a user from the old user pool at their first sign-in or password reset",
+            {
+                "SOURCE_USER_POOL_ID": source.source_user_pool_id,
+                "SOURCE_CLIENT_ID": source.source_client_id,
+                "MIGRATED_ATTRIBUTES": json.dumps(STANDARD_ATTRIBUTES),
+            },
+        )
+        self._user_pool.add_trigger(cognito.UserPoolOperation.USER_MIGRATION, fn.function)
+        source_pool_arn = cdk.Stack.of(self).format_arn(
+            service="cognito-idp",
+            region=source.source_region,
+            resource="userpool",
+            resource_name=source.source_user_pool_id,
+        )
+        role = fn.function.role
+        assert role is not None
+        iam.Policy(
+            self,
+            "UserMigrationSourcePoolAccess",
+            statements=[iam.PolicyStatement(actions=MIGRATION_ACTIONS, resources=[source_pool_arn])],
+        ).attach_to_role(role)
 
     def _function(self, label: str, package: str, description: str, environment: dict[str, str]) -> PythonFunction:
         fn = PythonFunction(

@@ -39,6 +39,8 @@ def test_public_clients_use_code_flow_with_pkce_and_no_secret(synth: Synth, logi
     expected_flows = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
     if synth.config.passwordless:
         expected_flows.insert(1, "ALLOW_USER_AUTH")
+    if synth.config.migration and synth.config.migration.sdk_password_sign_in:
+        expected_flows.insert(0, "ALLOW_USER_PASSWORD_AUTH")  # the UserMigration trigger needs the password
     assert props["ExplicitAuthFlows"] == expected_flows
     assert props["PreventUserExistenceErrors"] == "ENABLED"
     assert props["EnableTokenRevocation"] is True

@@ -16,6 +16,7 @@ TRIGGERS = {
     "PostConfirmation": "post_confirmation",
     "PreTokenGenerationConfig": "pre_token_generation",
     "CustomMessage": "custom_message",
+    "UserMigration": "user_migration",  # only where `migration` is configured (the full test profile)
 }
 
 
@@ -37,8 +38,9 @@ def trigger_functions(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
 
 def test_each_trigger_is_served_by_its_handler(synth: Synth) -> None:
     functions = trigger_functions(synth)
+    expected = {t: p for t, p in TRIGGERS.items() if t != "UserMigration" or synth.config.migration}
     assert {t: props["Handler"] for t, (_, props) in functions.items()} == {
-        t: f"{package}.handler.lambda_handler" for t, package in TRIGGERS.items()
+        t: f"{package}.handler.lambda_handler" for t, package in expected.items()
     }
 
 
@@ -160,3 +162,56 @@ def test_alarm_topic_is_encrypted_and_mails_the_configured_address(prod: Synth, 
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@your-company.example"}
     )
     dev.template("Auth").resource_count_is("AWS::SNS::Subscription", 0)
+
+
+def test_user_migration_is_wired_only_when_configured(synth: Synth) -> None:
+    lambda_config = resources(synth)["UserPool"]["Properties"]["LambdaConfig"]
+    assert ("UserMigration" in lambda_config) == (synth.config.migration is not None)
+
+
+def test_user_migration_may_call_only_its_two_operations_on_the_old_pool(full: Synth) -> None:
+    assert full.config.migration is not None
+    _, props = trigger_functions(full)["UserMigration"]
+    role_id = props["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for r in resources(full).values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if any(
+            str(a).startswith("cognito-idp:") for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        )
+    ]
+    old_pool = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cognito-idp:eu-west-1:",
+                {"Ref": "AWS::AccountId"},
+                ":userpool/eu-west-1_0ldP00l42",
+            ],
+        ]
+    }
+    assert statements == [
+        {
+            "Action": ["cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"],
+            "Effect": "Allow",
+            "Resource": old_pool,
+        }
+    ]
+    env = props["Environment"]["Variables"]
+    assert env["SOURCE_USER_POOL_ID"] == "eu-west-1_0ldP00l42"
+    assert env["SOURCE_CLIENT_ID"] == full.config.migration.source_client_id
+    assert "sub" not in json.loads(env["MIGRATED_ATTRIBUTES"])
+
+
+def test_sdk_password_sign_in_is_added_only_for_a_migration(synth: Synth) -> None:
+    flows = [
+        r["Properties"].get("ExplicitAuthFlows", [])
+        for r in resources(synth).values()
+        if r["Type"] == "AWS::Cognito::UserPoolClient"
+    ]
+    wanted = bool(synth.config.migration and synth.config.migration.sdk_password_sign_in)
+    assert any("ALLOW_USER_PASSWORD_AUTH" in f for f in flows) == wanted

@@ -161,6 +161,14 @@ BAD: list[tuple[str, str, str, Any, str]] = [
     ("public sign-up in production without WAF", "prod", "waf", {"enabled": False},
      "waf.enabled: public self sign-up in production needs the WAF on the user pool"),
     ("duplicate group precedence", "dev", "groups.1.precedence", 0, "groups.1.precedence: 0 is used by another group"),
+    ("migration source that is no pool id", "dev", "migration",
+     {"source_user_pool_id": "AbC123", "source_client_id": "c1"},
+     "migration.source_user_pool_id: String should match pattern"),
+    ("migration without the old pool's client", "dev", "migration", {"source_user_pool_id": "eu-west-1_AbC123"},
+     "migration.source_client_id: required key is missing"),
+    ("migration source in no Cognito region", "dev", "migration",
+     {"source_user_pool_id": "eu-wset-1_AbC123", "source_client_id": "c1"},
+     "migration.source_user_pool_id: 'eu-wset-1' is not a region with Cognito user pools"),
 ]  # fmt: skip
 
 
@@ -380,3 +388,10 @@ def test_cli_check_prints_every_mistake_on_its_own_line(tmp_path: Path) -> None:
     assert len(lines) == 6
     assert all(line.startswith(f"configuration error: {tmp_path / 'mine.yaml'}:") for line in lines)
     assert "Traceback" not in result.stderr
+
+
+def test_a_migration_source_names_its_region() -> None:
+    raw = _set(load_raw("dev"), "migration", {"source_user_pool_id": "ap-southeast-2_AbC123", "source_client_id": "c1"})
+    migration = parse_config(raw, profile="dev").migration
+    assert migration is not None
+    assert (migration.source_region, migration.sdk_password_sign_in) == ("ap-southeast-2", False)

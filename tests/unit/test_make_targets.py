@@ -20,7 +20,7 @@ import pytest
 
 from tests.support import REPO, synth_profile
 
-AWS_TARGETS = ("aws-check", "bootstrap", "preflight", "deploy", "diff", "destroy")
+AWS_TARGETS = ("aws-check", "bootstrap", "preflight", "deploy", "diff", "destroy", "export-users", "import-users")
 
 
 def scrubbed_env(tmp_path: Path, **extra: str) -> dict[str, str]:

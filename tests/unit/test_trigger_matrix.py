@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from aws_events import cognito as ev
 from pre_sign_up import logic as sign_up_logic
@@ -311,3 +312,65 @@ def test_custom_message(custom_message: ModuleType, event: Event) -> None:
         sent_response = sent.get("response") if isinstance(sent.get("response"), dict) else {}
         for key in ("emailMessage", "emailSubject"):
             assert response.get(key, "<absent>") == sent_response.get(key, "<absent>")
+
+
+# --- User migration: a response Cognito accepts, or a refusal that tells nobody which accounts exist ----
+
+
+class FakeSourcePool:
+    """The old pool: one confirmed user whose password is `ev.PASSWORD`."""
+
+    def admin_get_user(self, *, UserPoolId: str, Username: str) -> dict[str, Any]:  # noqa: N803
+        if Username != ev.EMAIL:
+            raise ClientError({"Error": {"Code": "UserNotFoundException", "Message": "x"}}, "AdminGetUser")
+        attributes = {"sub": ev.SUB, "email": ev.EMAIL, "email_verified": "true", "identities": "[]"}
+        return {
+            "Username": ev.SUB,
+            "UserStatus": "CONFIRMED",
+            "Enabled": True,
+            "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
+        }
+
+    def admin_initiate_auth(self, **kwargs: Any) -> dict[str, Any]:
+        if kwargs["AuthParameters"]["PASSWORD"] != ev.PASSWORD:
+            raise ClientError({"Error": {"Code": "NotAuthorizedException", "Message": "x"}}, "AdminInitiateAuth")
+        return {"AuthenticationResult": {"AccessToken": "token"}}
+
+
+@pytest.fixture(scope="module")
+def user_migration(patch: pytest.MonkeyPatch) -> ModuleType:
+    patch.setenv("SOURCE_USER_POOL_ID", "eu-west-1_0ldP00l42")
+    patch.setenv("SOURCE_CLIENT_ID", "4q8h1old0pool0migration0cli")
+    patch.setenv("MIGRATED_ATTRIBUTES", json.dumps(["email", "email_verified", "name"]))
+    module = import_handler("user_migration", patch)
+    patch.setattr(module.aws, "source_client", lambda region: FakeSourcePool())
+    return module
+
+
+@pytest.mark.parametrize("event", cases([(source, ev.user_migration(source)) for source in ev.USER_MIGRATION_SOURCES]))
+def test_user_migration(user_migration: ModuleType, event: Event) -> None:
+    sent = copy.deepcopy(event)
+
+    refusal: Exception | None = None
+    try:
+        result = invoke(user_migration, event)
+    except user_migration.MigrationRefusedError as error:
+        refusal = error
+    if refusal is not None:
+        # Refused only without the password (sign-in); the message is the one every refusal shows.
+        assert str(refusal) in {user_migration.SIGN_IN_FAILED, user_migration.RESET_FAILED}
+        request = sent.get("request") if isinstance(sent.get("request"), dict) else {}
+        assert sent["triggerSource"] == "UserMigration_Authentication"
+        assert request.get("password") != ev.PASSWORD
+        return
+
+    assert {k: v for k, v in result.items() if k != "response"} == {k: v for k, v in sent.items() if k != "response"}
+    response = result["response"]
+    assert response["messageAction"] == "SUPPRESS"
+    attributes = response["userAttributes"]
+    assert attributes == {"email": ev.EMAIL, "email_verified": "true"}  # never sub, identities or cognito:*
+    if sent["triggerSource"] == "UserMigration_Authentication":
+        assert response["finalUserStatus"] == "CONFIRMED"
+    else:
+        sent_response = sent.get("response") if isinstance(sent.get("response"), dict) else {}
+        assert response.get("finalUserStatus") == sent_response.get("finalUserStatus")
