@@ -72,6 +72,7 @@ class PythonFunction(Construct):
         memory_size: int,
         log_retention_days: int,
         removal_policy: cdk.RemovalPolicy,
+        invocation: str = "Invoked synchronously (Cognito trigger or API Gateway)",
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -113,5 +114,5 @@ class PythonFunction(Construct):
         acknowledge(
             self.function,
             "Serverless-LambdaDLQ",
-            "Invoked synchronously (Cognito trigger or API Gateway); a DLQ only applies to asynchronous invocations.",
+            f"{invocation}; a DLQ only applies to asynchronous invocations.",
         )
