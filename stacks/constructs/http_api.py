@@ -24,7 +24,7 @@ from stacks.constructs.log_delivery import plain_log_group_arn
 from stacks.nag import acknowledge
 
 # DELETE /me: the caller's ID token, which the handler exchanges for the identity-pool identity to delete.
-ID_TOKEN_HEADER = "x-id-token"
+ID_TOKEN_HEADER = "x-id-token"  # noqa: S105 - a header name, not a token
 # JSON access log: who called what and how it ended; never a token or a request body.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

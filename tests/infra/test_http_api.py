@@ -166,10 +166,8 @@ def test_function_role_may_touch_only_private_objects_records_and_list_users(syn
     # The API function also erases accounts (what that may do: tests/infra/test_storage_isolation.py).
     roles = [r for r in api_resources(synth, "AWS::IAM::Role") if "ManagedPolicyArns" in r["Properties"]]
     attached = {
-        tuple(
-            sorted(_HASHES.sub("", m["Fn::GetStackOutput"]["OutputName"]) for m in r["Properties"]["ManagedPolicyArns"])
-        )
-        for r in roles
+        tuple(sorted(_HASHES.sub("", arn["Fn::GetStackOutput"]["OutputName"]) for arn in arns))
+        for arns in (r["Properties"]["ManagedPolicyArns"] for r in roles)
     }
     assert attached == {
         ("PublishOutputRefApiAccessErasurePolicy", "PublishOutputRefApiAccessPolicy"),  # the API function
