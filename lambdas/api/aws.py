@@ -18,7 +18,8 @@ _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard",
 
 _BAD_INPUT = frozenset({"InvalidArgument", "InvalidParameterException", "InvalidToken"})
 _THROTTLED = frozenset({"SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException",
-                        "RequestLimitExceeded", "ServiceUnavailable"})  # fmt: skip
+                        "RequestLimitExceeded", "ServiceUnavailable",
+                        "ProvisionedThroughputExceededException"})  # fmt: skip
 
 
 # boto3 is imported on first use: /health and /me never need it, and it adds ~50 ms to a cold start.
@@ -37,6 +38,38 @@ def cognito_client() -> Any:
     import boto3
 
     return boto3.client("cognito-idp", config=_CONFIG)
+
+
+@functools.cache
+def dynamodb_client() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@functools.cache
+def identity_client() -> Any:
+    """cognito-identity, signed with the function's role: DeleteIdentities."""
+    import boto3
+
+    return boto3.client("cognito-identity", config=_CONFIG)
+
+
+@functools.cache
+def public_identity_client() -> Any:
+    """cognito-identity, unsigned: GetId is a public API that takes no AWS credentials (Amazon Cognito Identity API
+    Reference, GetId), so the function's role needs no permission for it."""
+    import boto3
+    from botocore import UNSIGNED
+
+    return boto3.client("cognito-identity", config=_CONFIG.merge(Config(signature_version=UNSIGNED)))
+
+
+@functools.cache
+def sqs_client() -> Any:
+    import boto3
+
+    return boto3.client("sqs", config=_CONFIG)
 
 
 def to_api_error(error: ClientError, *, what: str) -> ApiError:

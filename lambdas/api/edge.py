@@ -3,7 +3,8 @@
 Powertools decodes base64 and JSON (or form or multipart data, by Content-Type) inside its validation
 middleware, where a bad encoding surfaces as an unhandled error (500). Checking a request body once, up front,
 keeps every malformed body a 4xx: too large (413), not JSON (415), not base64, UTF-8 or JSON within our limits
-(400). Only POST routes take a body; the body of any other request is ignored, as HTTP leaves it meaningless.
+(400). Only POST and PUT routes take a body; the body of any other request is ignored, as HTTP leaves it
+meaningless.
 
 JSON limits are explicit, so every interpreter gives the same answer: json.loads on Python 3.11 and 3.12 raises
 RecursionError somewhere below 1,000 levels of nesting while 3.13 and later parse far deeper, and int() refuses
@@ -21,8 +22,10 @@ from urllib.parse import parse_qsl
 
 from api.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
-# The largest valid body is an upload request: a key of at most 244 characters and a content type.
-MAX_BODY_BYTES = 8 * 1024
+# The largest valid body is a note: 10,200 characters of title and body, each at most 12 bytes as JSON (an astral
+# character escaped as two \uXXXX), and its keys (tests/unit/test_api_notes.py sends one).
+MAX_BODY_BYTES = 128 * 1024
+_WITH_BODY = frozenset({"POST", "PUT"})
 MAX_JSON_DEPTH = 32
 MAX_JSON_NUMBER_CHARS = 64
 JSON_MEDIA_TYPE = "application/json"
@@ -42,13 +45,13 @@ def admit(event: Mapping[str, Any]) -> Mapping[str, Any]:
     """Raise an ApiError unless the request's body is absent, or UTF-8 JSON within our limits; return the event
     Powertools should resolve.
 
-    A POST must be JSON (or say nothing): Powertools would otherwise parse it as form or multipart data, and a
+    A POST or PUT must be JSON (or say nothing): Powertools would otherwise parse it as form or multipart data, and a
     multipart Content-Type without a boundary makes it fail. Media types are case-insensitive (RFC 9110, section
     8.3.1) but Powertools compares them case-sensitively, so an accepted `Application/JSON` is handed on as
     `application/json`.
     """
     method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
-    if method != "POST":
+    if method not in _WITH_BODY:
         return event
     headers = event.get("headers") or {}
     # API Gateway lower-cases header names; an event built by hand may not.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.keys import MAX_KEY_CHARS
+from api.text import MAX_NOTE_BODY_CHARS, MAX_NOTE_TITLE_CHARS, MAX_VERSION, NOTE_ID_PATTERN, body_text, title_text
 
 
 class _Body(BaseModel):
@@ -76,3 +77,55 @@ class AdminUser(_Body):
 class UserList(_Body):
     users: list[AdminUser]
     next_token: str | None
+
+
+Title = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NOTE_TITLE_CHARS, description="One line: no control characters"),
+    AfterValidator(title_text),
+]
+NoteBody = Annotated[
+    str,
+    Field(
+        max_length=MAX_NOTE_BODY_CHARS, description="Text; line breaks and tabs allowed, other control characters not"
+    ),
+    AfterValidator(body_text),
+]
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION, description="Starts at 1; every change adds 1")]
+
+
+class NoteRequest(_Body):
+    title: Title
+    body: NoteBody = ""
+
+
+class NoteUpdate(_Body):
+    title: Title
+    body: NoteBody = ""
+    version: Version = Field(description="The version this change is based on; another version: 409")
+
+
+class Note(_Body):
+    id: str = Field(pattern=NOTE_ID_PATTERN, description="Chosen by the server: 26 characters, time-ordered")
+    title: str
+    body: str
+    version: Version
+    created_at: datetime
+    updated_at: datetime
+
+
+class NoteSummary(_Body):
+    id: str = Field(pattern=NOTE_ID_PATTERN)
+    title: str
+    version: Version
+    updated_at: datetime
+
+
+class NoteList(_Body):
+    items: list[NoteSummary] = Field(description="The caller's notes, oldest first, without their bodies")
+    next_token: str | None = Field(description="Pass as `next_token` to get the next page; null on the last page")
+
+
+class ErasureAccepted(_Body):
+    status: Literal["in_progress"] = "in_progress"
+    erasure_id: str = Field(description="Quote it when asking about this erasure; it identifies no one")

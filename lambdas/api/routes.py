@@ -17,34 +17,54 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
-from api import files, users
+from api import account, files, notes, users
 from api.auth import authorize, require_group, require_user
-from api.aws import cognito_client, s3_client
+from api.aws import cognito_client, dynamodb_client, public_identity_client, s3_client
 from api.edge import MAX_BODY_BYTES, load_json, query_values
 from api.errors import ApiError, BadRequestError
 from api.files import MAX_PAGE_TOKEN_CHARS, PAGE_TOKEN_PATTERN
 from api.keys import MAX_KEY_CHARS, sanitise_key, user_prefix
-from api.models import DownloadUrl, ErrorBody, FileList, Health, Me, UploadRequest, UploadUrl, UserList
+from api.models import (
+    DownloadUrl,
+    ErasureAccepted,
+    ErrorBody,
+    FileList,
+    Health,
+    Me,
+    Note,
+    NoteList,
+    NoteRequest,
+    NoteUpdate,
+    UploadRequest,
+    UploadUrl,
+    UserList,
+)
 from api.observability import logger, metrics
 from api.settings import get_settings
-from shared.claims import TokenClaims
+from api.text import MAX_VERSION, NOTE_ID_PATTERN
+from shared import erasure
+from shared.claims import UUID_PATTERN, TokenClaims
 
 # Short scope names; the token carries "<RESOURCE_SERVER_IDENTIFIER>/<scope>". Same as stacks/names.py.
 SCOPE_PROFILE_READ = "profile.read"
 SCOPE_FILES_READ = "files.read"
 SCOPE_FILES_WRITE = "files.write"
+SCOPE_NOTES_READ = "notes.read"
+SCOPE_NOTES_WRITE = "notes.write"
+SCOPE_ACCOUNT_DELETE = "account.delete"
 SCOPE_ADMIN = "admin"
 SECURITY_SCHEME = "cognito"
 
 _STATUS_DESCRIPTIONS = {
-    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding",
+    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding, X-Id-Token",
     401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
     403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
-    404: "No such file",
+    404: "No such file, note or route",
+    409: "The note has another version than the one the change is based on: read it again",
     413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
     415: "Request body is not application/json",
     422: "Parameters or body do not match the schema; the message names the field",
@@ -55,7 +75,7 @@ _STATUS_DESCRIPTIONS = {
 }
 # Every operation: API Gateway's throttling and a failure of the function itself.
 _ALWAYS = (429, 500)
-# Operations that call S3 or Cognito.
+# Operations that call S3, DynamoDB, SQS or Cognito.
 _AWS = (502, 503)
 
 
@@ -258,6 +278,166 @@ def admin_users(
     settings = get_settings()
     require_group(_caller(SCOPE_ADMIN), settings.admin_group)
     return users.list_users(cognito_client(), user_pool_id=settings.user_pool_id, limit=limit, next_token=next_token)
+
+
+NoteId = Annotated[str, Path(pattern=NOTE_ID_PATTERN, description="A note's `id`, as the API returned it")]
+_NOTE_LINKS = {
+    "GetNote": {"operationId": "get_note", "parameters": {"id": "$response.body#/id"}},
+    "UpdateNote": {"operationId": "update_note", "parameters": {"id": "$response.body#/id"}},
+    "DeleteNote": {"operationId": "delete_note", "parameters": {"id": "$response.body#/id"}},
+}
+_NOTE_PAGE_LINKS = {
+    "NextPage": {"operationId": "list_notes", "parameters": {"next_token": "$response.body#/next_token"}},
+    "GetFirstNote": {"operationId": "get_note", "parameters": {"id": "$response.body#/items/0/id"}},
+}
+
+
+def _notes_table() -> str:
+    return get_settings().records_table
+
+
+@app.get(
+    "/notes",
+    operation_id="list_notes",
+    summary="List the caller's notes",
+    security=_security(SCOPE_NOTES_READ),
+    responses=_responses(200, "One page of the caller's notes, oldest first", 400, 401, 403, 422, *_AWS,
+                         links=_NOTE_PAGE_LINKS),
+)  # fmt: skip
+def list_notes(
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
+    next_token: Annotated[
+        str | None,
+        Query(pattern=notes.PAGE_TOKEN_PATTERN, description="`next_token` of the previous page (opaque)"),
+    ] = None,
+) -> NoteList:
+    sub = require_user(_caller(SCOPE_NOTES_READ))
+    return notes.list_notes(dynamodb_client(), table=_notes_table(), sub=sub, limit=limit, next_token=next_token)
+
+
+@app.post(
+    "/notes",
+    operation_id="create_note",
+    summary="Create a note",
+    security=_security(SCOPE_NOTES_WRITE),
+    responses=_responses(201, "Created: the note, at version 1", 400, 401, 403, 413, 415, 422, *_AWS,
+                         links=_NOTE_LINKS),
+)  # fmt: skip
+def create_note(request: Annotated[NoteRequest, Body()]) -> Response[Note]:
+    sub = require_user(_caller(SCOPE_NOTES_WRITE))
+    note = notes.create_note(dynamodb_client(), table=_notes_table(), sub=sub, request=request)
+    metrics.add_metric(name="NoteCreated", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=note,
+        headers={"Location": f"/notes/{note.id}"},
+    )
+
+
+@app.get(
+    "/notes/<id>",
+    operation_id="get_note",
+    summary="One of the caller's notes",
+    security=_security(SCOPE_NOTES_READ),
+    responses=_responses(200, "The note", 401, 403, 404, 422, *_AWS),
+)
+def get_note(id: NoteId) -> Note:
+    sub = require_user(_caller(SCOPE_NOTES_READ))
+    return notes.get_note(dynamodb_client(), table=_notes_table(), sub=sub, note_id=id)
+
+
+@app.put(
+    "/notes/<id>",
+    operation_id="update_note",
+    summary="Change a note, if it is still the version the change is based on",
+    security=_security(SCOPE_NOTES_WRITE),
+    responses=_responses(200, "The changed note, one version up", 400, 401, 403, 404, 409, 413, 415, 422, *_AWS),
+)
+def update_note(id: NoteId, update: Annotated[NoteUpdate, Body()]) -> Note:
+    sub = require_user(_caller(SCOPE_NOTES_WRITE))
+    note = notes.update_note(dynamodb_client(), table=_notes_table(), sub=sub, note_id=id, update=update)
+    metrics.add_metric(name="NoteUpdated", unit=MetricUnit.Count, value=1)
+    return note
+
+
+@app.delete(
+    "/notes/<id>",
+    operation_id="delete_note",
+    summary="Delete a note (with `version`: only if it is still that version)",
+    security=_security(SCOPE_NOTES_WRITE),
+    responses=_responses(204, "Deleted", 401, 403, 404, 409, 422, *_AWS),
+)
+def delete_note(
+    id: NoteId,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION, description="Delete only this version")] = None,
+) -> Response[None]:
+    sub = require_user(_caller(SCOPE_NOTES_WRITE))
+    notes.delete_note(dynamodb_client(), table=_notes_table(), sub=sub, note_id=id, version=version)
+    metrics.add_metric(name="NoteDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
+
+
+def _erasure_responses(*errors: int) -> dict[int, OpenAPIResponse]:
+    documented = _responses(204, "Erased: nothing of the account is left (a final sweep follows later)", *errors)
+    documented[HTTPStatus.ACCEPTED] = {
+        "description": "Erasure started; the rest finishes in the background within minutes",
+        "content": {content_types.APPLICATION_JSON: {"model": ErasureAccepted}},
+    }
+    return documented
+
+
+def _erasure_response(job: erasure.Job) -> Response[Any]:
+    outcome = account.erase_account(job, get_settings(), app.lambda_context.get_remaining_time_in_millis)
+    if outcome.state == "complete":
+        return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=ErasureAccepted(erasure_id=job.erasure_id),
+    )
+
+
+@app.delete(
+    "/me",
+    operation_id="delete_me",
+    summary="Delete the caller's account and everything it owns",
+    security=_security(SCOPE_ACCOUNT_DELETE),
+    responses=_erasure_responses(400, 401, 403, 422, *_AWS),
+)
+def delete_me(
+    x_id_token: Annotated[
+        str,
+        Header(
+            min_length=1,
+            max_length=account.MAX_ID_TOKEN_CHARS,
+            description="The caller's ID token (same user as the access token): names the identity-pool identity",
+        ),
+    ],
+) -> Response[Any]:
+    # Not _caller(): the erasure's log lines carry no sub (its audit line says which erasure, not whose).
+    claims = authorize(app.current_event.raw_event, get_settings(), SCOPE_ACCOUNT_DELETE)
+    sub = require_user(claims)
+    identity_id = account.identity_of(public_identity_client(), get_settings(), claims, x_id_token)
+    job = erasure.Job.start(sub=sub, username=claims.username or sub, identity_id=identity_id, initiator="self")
+    return _erasure_response(job)
+
+
+@app.delete(
+    "/admin/users/<sub>",
+    operation_id="admin_delete_user",
+    summary="Delete a user's account and everything it owns (admins group only)",
+    security=_security(SCOPE_ADMIN),
+    responses=_erasure_responses(401, 403, 422, *_AWS),
+)
+def admin_delete_user(
+    sub: Annotated[str, Path(pattern=UUID_PATTERN, description="The user's `sub`, from GET /admin/users")],
+) -> Response[Any]:
+    settings = get_settings()
+    require_group(_caller(SCOPE_ADMIN), settings.admin_group)
+    # A user already gone from the pool may have left data behind: it is erased all the same.
+    username = account.username_of(cognito_client(), settings.user_pool_id, sub)
+    return _erasure_response(erasure.Job.start(sub=sub, username=username, identity_id=None, initiator="admin"))
 
 
 def _api_error(error: ApiError) -> Response[dict[str, str]]:

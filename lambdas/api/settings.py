@@ -18,7 +18,11 @@ MediaType = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-
 # Environment variable -> field; list values are JSON arrays.
 _ENV = {
     "DATA_BUCKET": "data_bucket",
+    "RECORDS_TABLE": "records_table",
     "USER_POOL_ID": "user_pool_id",
+    "IDENTITY_POOL_ID": "identity_pool_id",
+    "ERASURE_QUEUE_URL": "erasure_queue_url",
+    "ERASURE_SWEEP_DELAY_SECONDS": "erasure_sweep_delay_seconds",
     "CLIENT_IDS": "client_ids",
     "ADMIN_GROUP": "admin_group",
     "UPLOAD_CONTENT_TYPES": "upload_content_types",
@@ -39,8 +43,15 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     data_bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    # DynamoDB's table-name rules.
+    records_table: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     # Cognito's documented pattern; the part before "_" is the region.
     user_pool_id: str = Field(max_length=55, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
+    # Cognito Identity's IdentityPoolId pattern.
+    identity_pool_id: str = Field(max_length=55, pattern=r"^[\w-]+:[0-9a-f-]+$")
+    erasure_queue_url: str = Field(pattern=r"^https://\S+$")
+    # Until every credential issued before a deletion has expired (stacks/constructs/account_erasure.py).
+    erasure_sweep_delay_seconds: int = Field(ge=0, le=7 * 24 * 3600)
     client_ids: tuple[ClientId, ...] = Field(min_length=1)
     admin_group: str = Field(default="admins", pattern=r"^[^\s]{1,128}$")
     upload_content_types: tuple[MediaType, ...] = Field(min_length=1)
