@@ -47,7 +47,10 @@ DELETE_SCOPE = "account.delete"
 FAKE_TOKEN = "eyJraWQiOiJ0ZXN0LWtpZCIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJ0ZXN0In0.ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz"
 
 
-def api_env(user_pool_id: str, queue_url: str = f"https://sqs.{REGION}.amazonaws.com/123456789012/{QUEUE}") -> dict[str, str]:
+QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/123456789012/{QUEUE}"
+
+
+def api_env(user_pool_id: str, queue_url: str = QUEUE_URL) -> dict[str, str]:
     return {
         "DATA_BUCKET": BUCKET,
         "RECORDS_TABLE": TABLE,
@@ -253,10 +256,9 @@ def api_environment(monkeypatch: pytest.MonkeyPatch, *, user_pool: bool = False)
         "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
+    from api import account, routes
     from api.observability import metrics
     from api.settings import get_settings
-
-    from api import account, routes
 
     with mock_aws():
         s3, cognito, dynamodb, sqs = _test_clients()

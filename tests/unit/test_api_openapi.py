@@ -46,14 +46,21 @@ def test_document_lists_exactly_the_routes_that_deploy_with_their_scopes() -> No
 
 def test_lambda_scope_and_key_names_match_the_infrastructure() -> None:
     # Lambda code may not import stacks/, so the names are duplicated; this keeps them equal.
-    lambda_side = (routes.SCOPE_PROFILE_READ, routes.SCOPE_FILES_READ, routes.SCOPE_FILES_WRITE,
-                   routes.SCOPE_NOTES_READ, routes.SCOPE_NOTES_WRITE, routes.SCOPE_ACCOUNT_DELETE, routes.SCOPE_ADMIN)
+    lambda_side = (
+        routes.SCOPE_PROFILE_READ,
+        routes.SCOPE_FILES_READ,
+        routes.SCOPE_FILES_WRITE,
+        routes.SCOPE_NOTES_READ,
+        routes.SCOPE_NOTES_WRITE,
+        routes.SCOPE_ACCOUNT_DELETE,
+        routes.SCOPE_ADMIN,
+    )
     assert lambda_side == (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE,
                            names.SCOPE_NOTES_READ, names.SCOPE_NOTES_WRITE, names.SCOPE_ACCOUNT_DELETE,
                            names.SCOPE_ADMIN)  # fmt: skip
     assert (notes.PARTITION_KEY, notes.SORT_KEY) == (names.RECORD_PARTITION_KEY, names.RECORD_SORT_KEY)
-    assert notes.PARTITION_KEY == erasure.Target("b", "t", "p").partition_key
-    assert notes.SORT_KEY == erasure.Target("b", "t", "p").sort_key
+    target = erasure.Target("bucket", "table", "pool")
+    assert (target.partition_key, target.sort_key) == (notes.PARTITION_KEY, notes.SORT_KEY)
 
 
 def test_every_error_response_is_documented_as_a_message() -> None:
