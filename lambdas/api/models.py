@@ -94,12 +94,18 @@ NoteBody = Annotated[
 Version = Annotated[int, Field(ge=1, le=MAX_VERSION, description="Starts at 1; every change adds 1")]
 
 
-class NoteRequest(_Body):
+class _Request(_Body):
+    """A request body: JSON types exactly as the schema says ("1" is not an integer)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class NoteRequest(_Request):
     title: Title
     body: NoteBody = ""
 
 
-class NoteUpdate(_Body):
+class NoteUpdate(_Request):
     title: Title
     body: NoteBody = ""
     version: Version = Field(description="The version this change is based on; another version: 409")
