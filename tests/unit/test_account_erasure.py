@@ -429,8 +429,9 @@ def worker(monkeypatch: pytest.MonkeyPatch, api: ApiEnv, job: dict[str, Any]) ->
     return outcomes[0]
 
 
-def test_the_worker_reports_a_failed_job_so_the_queue_offers_it_again(world: World,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_the_worker_reports_a_failed_job_so_the_queue_offers_it_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from account_erasure import handler
 
     api = world.api

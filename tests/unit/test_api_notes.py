@@ -273,7 +273,8 @@ def test_no_path_acts_on_a_note_other_than_the_one_it_names(monkeypatch: pytest.
         assert api.partition(BOB) == bob_before
         mine_now = [item for item in api.partition(ALICE) if item["sk"]["S"] == f"note#{mine}"]
         if not (affected and method != "GET"):
-            assert mine_now and mine_now[0]["version"] == {"N": "1"}, (path, method, reply.status)
+            assert mine_now, (path, method, reply.status)
+            assert mine_now[0]["version"] == {"N": "1"}, (path, method, reply.status)
 
 
 def test_note_ids_in_the_schema_and_the_code_agree() -> None:
