@@ -60,7 +60,7 @@ SCOPE_ADMIN = "admin"
 SECURITY_SCHEME = "cognito"
 
 _STATUS_DESCRIPTIONS = {
-    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding, X-Id-Token",
+    400: "Malformed request: JSON syntax or limits, key, content type, page token, path or query encoding, X-Id-Token",
     401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
     403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
     404: "No such file, note or route",
@@ -340,7 +340,7 @@ def create_note(request: Annotated[NoteRequest, Body()]) -> Response[Note]:
     operation_id="get_note",
     summary="One of the caller's notes",
     security=_security(SCOPE_NOTES_READ),
-    responses=_responses(200, "The note", 401, 403, 404, 422, *_AWS),
+    responses=_responses(200, "The note", 400, 401, 403, 404, 422, *_AWS),
 )
 def get_note(id: NoteId) -> Note:
     sub = require_user(_caller(SCOPE_NOTES_READ))
@@ -366,7 +366,7 @@ def update_note(id: NoteId, update: Annotated[NoteUpdate, Body()]) -> Note:
     operation_id="delete_note",
     summary="Delete a note (with `version`: only if it is still that version)",
     security=_security(SCOPE_NOTES_WRITE),
-    responses=_responses(204, "Deleted", 401, 403, 404, 409, 422, *_AWS),
+    responses=_responses(204, "Deleted", 400, 401, 403, 404, 409, 422, *_AWS),
 )
 def delete_note(
     id: NoteId,
@@ -428,7 +428,7 @@ def delete_me(
     operation_id="admin_delete_user",
     summary="Delete a user's account and everything it owns (admins group only)",
     security=_security(SCOPE_ADMIN),
-    responses=_erasure_responses(401, 403, 422, *_AWS),
+    responses=_erasure_responses(400, 401, 403, 404, 422, *_AWS),
 )
 def admin_delete_user(
     sub: Annotated[str, Path(pattern=UUID_PATTERN, description="The user's `sub`, from GET /admin/users")],
