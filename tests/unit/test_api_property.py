@@ -361,7 +361,8 @@ def test_meta_the_audit_sees_a_foreign_key_partition_or_object() -> None:
     audit.s3_call({"Prefix": f"private/{ALICE}/"}, model("ListObjectVersions"))
     assert audit.cross_prefix == []
     audit.dynamodb_call({"Key": {"sub": {"S": BOB}, "sk": {"S": "note#1"}}}, model("DeleteItem"))
-    audit.dynamodb_call({"ExpressionAttributeValues": {":sub": {"S": BOB}}}, model("Query"))
+    query = {"KeyConditionExpression": "#pk = :sub", "ExpressionAttributeValues": {":sub": {"S": BOB}}}
+    audit.dynamodb_call(query, model("Query"))
     audit.dynamodb_call(
         {"RequestItems": {TABLE: [{"DeleteRequest": {"Key": {"sub": {"S": BOB}}}}]}}, model("BatchWriteItem")
     )
