@@ -27,6 +27,7 @@ class StackOutputs:
     resource_server_id: str
     identity_pool_id: str
     data_bucket: str
+    records_table: str
     api_url: str
 
     @property
@@ -85,5 +86,6 @@ def load_outputs(path: Path) -> StackOutputs:
         resource_server_id=value(auth, Outputs.RESOURCE_SERVER_ID),
         identity_pool_id=value(auth, Outputs.IDENTITY_POOL_ID),
         data_bucket=value(auth, Outputs.DATA_BUCKET_NAME),
+        records_table=value(auth, Outputs.RECORDS_TABLE_NAME),
         api_url=value(api, Outputs.API_URL).rstrip("/"),
     )
