@@ -22,6 +22,7 @@ CLIENT_ID_PATTERN = r"^[A-Za-z0-9_+]{1,128}$"
 _UUID = re.compile(UUID_PATTERN[1:-1])
 _CLIENT_ID = re.compile(CLIENT_ID_PATTERN[1:-1])
 _TOKEN_USES = ("access", "id")
+_NAME = re.compile(r"\S+")
 _MAX_LIST_ITEMS = 100
 _MAX_CLAIM_CHARS = 2048
 
@@ -37,29 +38,34 @@ def parse_list_claim(value: object) -> tuple[str, ...]:
     """
     if value is None:
         return ()
-    if isinstance(value, list | tuple):
-        items: list[object] = list(value)
-    elif isinstance(value, str):
+    if isinstance(value, str) and not value.lstrip().startswith('["'):
         text = value.strip()
-        if text.startswith('["'):
-            try:
-                decoded = json.loads(text)
-            except ValueError as error:
-                raise ValueError("not a valid JSON list") from error
-            if not isinstance(decoded, list):
-                raise ValueError("not a list")
-            items = decoded
-        else:
-            if text.startswith("[") and text.endswith("]"):
-                text = text[1:-1]
-            items = list(text.split())
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        names = tuple(text.split())  # non-empty and without whitespace by construction
     else:
-        raise ValueError("must be a list or a string")
-    if len(items) > _MAX_LIST_ITEMS:
+        names = _json_names(_json_list(value) if isinstance(value, str) else value)
+    if len(names) > _MAX_LIST_ITEMS:
         raise ValueError("too many items")
-    if not all(isinstance(item, str) and item and not any(c.isspace() for c in item) for item in items):
+    return names
+
+
+def _json_list(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ValueError("not a valid JSON list") from error
+
+
+def _json_names(value: object) -> tuple[str, ...]:
+    """The items of a JSON list, each a non-empty string without whitespace."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list or a string")
+    # \S is exactly what str.isspace() is not (both use Unicode's whitespace property).
+    names = tuple(item for item in value if isinstance(item, str) and _NAME.fullmatch(item))
+    if len(names) != len(value):
         raise ValueError("items must be non-empty strings without whitespace")
-    return tuple(str(item) for item in items)
+    return names
 
 
 @dataclass(frozen=True)
