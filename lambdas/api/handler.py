@@ -14,8 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from api.observability import logger, metrics
 from api.routes import api
 from api.settings import get_settings
+from shared.snapstart import register_hooks
 
 get_settings()
+register_hooks("boto3")
 
 
 # The event holds the token: never log it.

@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from post_confirmation.aws import aws_errors, cognito_client, error_code
 from post_confirmation.config import load_default_group
 from post_confirmation.logic import add_to_default_group, should_add_to_group
+from shared.snapstart import register_hooks
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 logger = Logger()
 metrics = Metrics()
 DEFAULT_GROUP = load_default_group(os.environ)
+register_hooks("boto3")
 
 
 class AccountSetupError(Exception):

@@ -29,6 +29,7 @@ from pre_sign_up.logic import (
     parse_federated_username,
     require_exact_subject,
 )
+from shared.snapstart import register_hooks
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 logger = Logger()
 metrics = Metrics()
 POLICY = load_policy(os.environ)
+register_hooks("boto3")
 # Native sign-ups always confirm their email with a code: never auto-confirm or auto-verify anything.
 NATIVE_SIGN_UP_RESPONSE = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 

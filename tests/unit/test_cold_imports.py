@@ -167,3 +167,41 @@ def test_every_function_is_probed_with_the_variables_its_stack_sets(full: Any) -
     assert set(variables) == set(HANDLERS) == set(FUNCTION_ENV)
     for package, names in variables.items():
         assert names <= set(function_env(package)), package
+
+
+# What Lambda does around a SnapStart snapshot, with the hooks the handler registered at import.
+SNAPSHOT = """
+import importlib, json, random, sys
+import snapshot_restore_py as hooks
+
+importlib.import_module(sys.argv[1])
+at_import = "boto3" in sys.modules
+for func, args, kwargs in hooks._before_snapshot_registry:  # the library keeps its registrations here
+    func(*args, **kwargs)
+before_snapshot = "boto3" in sys.modules
+state = random.getstate()
+for func, args, kwargs in hooks._after_restore_registry:
+    func(*args, **kwargs)
+print(json.dumps({"at_import": at_import, "before_snapshot": before_snapshot, "reseeded": random.getstate() != state}))
+"""
+
+
+@pytest.mark.parametrize("package", ["api", "post_confirmation", "pre_sign_up"])
+@pytest.mark.parametrize("initialization", ["snap-start", "on-demand"])
+def test_under_snapstart_boto3_is_loaded_before_the_snapshot_and_random_reseeded_after_restore(
+    package: str, initialization: str
+) -> None:
+    env = {**function_env(package), "AWS_LAMBDA_INITIALIZATION_TYPE": initialization}
+    result = subprocess.run(
+        [sys.executable, "-c", SNAPSHOT, f"{package}.handler"],
+        cwd=REPO,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO / "lambdas"), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    snapstart = initialization == "snap-start"
+    assert seen == {"at_import": False, "before_snapshot": snapstart, "reseeded": snapstart}
