@@ -11,9 +11,8 @@ event it would never send, or a `$default` route added later, from reaching a fu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -31,8 +30,7 @@ ALWAYS = (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.INTERNAL_SERVER_ERROR)
 _PROBLEMS_SHOWN = 3
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What a route's function gets: the caller's claims (None on a public route) and the raw event."""
 
     claims: TokenClaims | None
@@ -44,8 +42,7 @@ class Call:
         return self.claims
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(NamedTuple):
     method: str
     path: str
     operation_id: str

@@ -9,7 +9,7 @@ import functools
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from api.schema import Integer, SchemaError, Text
 from shared.claims import CLIENT_ID_PATTERN
@@ -30,8 +30,7 @@ class SettingsError(Exception):
     """Invalid environment; the message is one line naming the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     data_bucket: str
     user_pool_id: str
     client_ids: tuple[str, ...]

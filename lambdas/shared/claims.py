@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # Cognito user `sub`s are lowercase UUIDs. The `sub` becomes an S3 key prefix, so nothing else is accepted,
 # except for client-credentials tokens, whose `sub` is the app client id (see `TokenClaims.is_machine`).
@@ -68,8 +67,7 @@ def _json_names(value: object) -> tuple[str, ...]:
     return names
 
 
-@dataclass(frozen=True)
-class TokenClaims:
+class TokenClaims(NamedTuple):
     """The claims of a Cognito access or ID token that the backends rely on."""
 
     sub: str
