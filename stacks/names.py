@@ -92,3 +92,13 @@ class Outputs:
     REGION = "Region"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
+
+
+class LocalOutputs:
+    """Keys of the `<prefix>-local` entry that only `make local` adds to its outputs file (outputs/local.json):
+    where the local stack's AWS endpoints are, so the CLI needs no AWS_ENDPOINT_URL_* variables."""
+
+    COGNITO_IDP = "CognitoIdpEndpoint"
+    COGNITO_IDENTITY = "CognitoIdentityEndpoint"
+    S3 = "S3Endpoint"
+    MAILBOX = "MailboxUrl"
