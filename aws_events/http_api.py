@@ -527,7 +527,9 @@ class HttpApi:
             event = self.event(request)
         except GatewayAnswer as answer:
             refused = answer.response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN)
-            return Exchange(self._decorate(answer.response, origin), authorizer_error=answer.args[0] if refused else None)
+            return Exchange(
+                self._decorate(answer.response, origin), authorizer_error=answer.args[0] if refused else None
+            )
         try:
             result = self.handler(event, self.context())
         except Exception as error:

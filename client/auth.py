@@ -40,7 +40,10 @@ def cognito_client(outputs: StackOutputs) -> Any:
     AWS_ENDPOINT_URL(_COGNITO_IDENTITY_PROVIDER), which points it at an emulator)."""
     config = Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 4})
     return boto3.client(
-        "cognito-idp", region_name=outputs.region, config=config, endpoint_url=outputs.endpoint(LocalOutputs.COGNITO_IDP)
+        "cognito-idp",
+        region_name=outputs.region,
+        config=config,
+        endpoint_url=outputs.endpoint(LocalOutputs.COGNITO_IDP),
     )
 
 

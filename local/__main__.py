@@ -21,12 +21,12 @@ DEFAULT_STATE_DIR = Path(".local")
 DEFAULT_OUTPUTS = Path("outputs") / "local.json"
 
 
-class _Stopped(Exception):
+class _StoppedError(Exception):
     """SIGTERM arrived: unwind and stop everything."""
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped
+    raise _StoppedError
 
 
 def up(args: argparse.Namespace) -> int:
@@ -47,7 +47,7 @@ def up(args: argparse.Namespace) -> int:
     except ConfigError as error:
         report(error)
         return 1
-    except (KeyboardInterrupt, _Stopped):
+    except (KeyboardInterrupt, _StoppedError):
         print("local stack stopped", flush=True)
         return 0
     except RuntimeError as error:

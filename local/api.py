@@ -25,7 +25,9 @@ from lambdas.shared.cognito_jwt import CognitoJwtVerifier, JwtInvalidError
 _CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_.]+)")
 
 
-def authorizer_verify(*, user_pool_id: str, issuer: str, audience: list[str], jwks_uri: str) -> Callable[[str], dict[str, Any] | None]:  # fmt: skip
+def authorizer_verify(
+    *, user_pool_id: str, issuer: str, audience: list[str], jwks_uri: str
+) -> Callable[[str], dict[str, Any] | None]:
     """The JWT authorizer's token check: claims of a valid access or ID token of the audience, else None."""
     verifiers = [
         CognitoJwtVerifier.create(user_pool_id, token_use=use, client_id=audience, jwks_uri=jwks_uri, issuer=issuer)
@@ -64,7 +66,11 @@ def access_log_line(log_format: str, exchange: Exchange, started: float, source_
     }
 
     def value(name: str) -> str:
-        found = claims.get(name.removeprefix("authorizer.claims.")) if name.startswith("authorizer.claims.") else values.get(name)
+        found = (
+            claims.get(name.removeprefix("authorizer.claims."))
+            if name.startswith("authorizer.claims.")
+            else values.get(name)
+        )
         return "-" if found is None or found == "" else str(found)
 
     return _CONTEXT_VARIABLE.sub(lambda match: json.dumps(value(match.group(1)))[1:-1], log_format)
@@ -111,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.access_log.write(line + "\n")
             self.server.access_log.flush()
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle  # noqa: N815 - http.server's names
 
 
 def api_parts(template: Mapping[str, Any]) -> tuple[list[Route], Cors | None, str, dict[str, Any]]:
@@ -123,7 +129,10 @@ def api_parts(template: Mapping[str, Any]) -> tuple[list[Route], Cors | None, st
     for resource in template.get("Resources", {}).values():
         if resource.get("Type") == "AWS::ApiGatewayV2::Stage":
             log_format = (resource["Properties"].get("AccessLogSettings") or {}).get("Format", "")
-        if resource.get("Type") == "AWS::ApiGatewayV2::Authorizer" and resource["Properties"].get("AuthorizerType") == "JWT":
+        if (
+            resource.get("Type") == "AWS::ApiGatewayV2::Authorizer"
+            and resource["Properties"].get("AuthorizerType") == "JWT"
+        ):
             jwt = resource["Properties"]["JwtConfiguration"]
     return routes, cors_from_template(template), log_format, jwt
 

@@ -55,7 +55,11 @@ def _input_digest(profile: str) -> str:
     digest = hashlib.sha256(f"{profile}\0{sys.version_info[:2]}".encode())
     for name in _SYNTH_INPUTS:
         root = REPO / name
-        paths = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if root.is_dir() else [root]
+        paths = (
+            sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if root.is_dir()
+            else [root]
+        )
         for path in paths:
             digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -68,10 +72,9 @@ def synthesize(profile: str, cache_dir: Path, *, log: Callable[[str], None] = pr
 
     config = load_config(profile)  # ConfigError: the caller prints it, one line per problem
     cache = cache_dir / f"templates-{profile}.json"
-    digest = _input_digest(profile)
     if cache.is_file():
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("digest") == digest:
+        if cached.get("digest") == _input_digest(profile):
             return _assembly(profile, config.region, cached["stacks"])
     log(f"synthesizing profile {profile} (cached for the next start while stacks/, config/ and cdk.json are unchanged)")
     import tempfile
@@ -84,9 +87,16 @@ def synthesize(profile: str, cache_dir: Path, *, log: Callable[[str], None] = pr
     with tempfile.TemporaryDirectory(prefix="cdk-local-") as outdir:
         synthesized = build_app(config, context=context, outdir=outdir).synth()
         stacks = [{"id": s.id, "name": s.stack_name, "template": s.template} for s in synthesized.stacks]
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({"digest": digest, "stacks": stacks}), encoding="utf-8")
+    write_cache(profile, cache_dir, stacks)
     return _assembly(profile, config.region, stacks)
+
+
+def write_cache(profile: str, cache_dir: Path, stacks: list[dict[str, Any]]) -> None:
+    """Store templates synthesized elsewhere (the tests' own synth) as this checkout's current ones:
+    `[{"id": "Auth", "name": "<prefix>-auth", "template": {...}}, ...]`."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    document = {"digest": _input_digest(profile), "stacks": stacks}
+    (cache_dir / f"templates-{profile}.json").write_text(json.dumps(document), encoding="utf-8")
 
 
 def _assembly(profile: str, region: str | None, stacks: list[dict[str, Any]]) -> Assembly:
@@ -126,7 +136,7 @@ class Resolver:
         if not isinstance(value, Mapping):
             return value
         if len(value) == 1:
-            (name, argument), = value.items()
+            ((name, argument),) = value.items()
             function = _INTRINSICS.get(name)
             if function is not None:
                 return function(self, stack, argument)

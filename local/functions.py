@@ -140,7 +140,8 @@ class Worker:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self.start()
-            assert self._process is not None and self._process.stdin is not None
+            assert self._process is not None
+            assert self._process.stdin is not None
             request_id = str(uuid.uuid4())
             deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
             line = json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n"

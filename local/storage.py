@@ -28,7 +28,7 @@ from typing import Any
 
 os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # read when moto's server module is imported
 
-from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
+from werkzeug.serving import BaseWSGIServer, make_server
 
 _CORS_HEADERS = frozenset(
     {"access-control-allow-origin", "access-control-allow-methods", "access-control-allow-headers",
@@ -75,7 +75,9 @@ class CorsRule:
 
 def _wildcard(pattern: str, value: str) -> bool:
     """An S3 CORS pattern: literal text with at most one `*` standing for any characters."""
-    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), value) is not None if "*" in pattern else pattern == value
+    if "*" not in pattern:
+        return pattern == value
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), value) is not None
 
 
 def matching_rule(rules: Iterable[CorsRule], origin: str, method: str, headers: Iterable[str] = ()) -> CorsRule | None:
@@ -163,7 +165,11 @@ class MotoServers:
     """One moto backend behind two 127.0.0.1 listeners: `s3` (bucket CORS enforced) and `aws` (everything else)."""
 
     def __init__(self, s3_port: int = 0, aws_port: int = 0) -> None:
+        import logging
+
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: URLs carry signatures
 
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.s3_cors = S3Cors(self.moto, {})
@@ -182,4 +188,3 @@ class MotoServers:
         for server in self._servers:
             server.shutdown()
             server.server_close()
-

@@ -63,7 +63,15 @@ class SigningKey:
         def encode(value: int) -> str:
             return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
-        return {"keys": [{"alg": "RS256", "e": encode(numbers.e), "kid": self.kid, "kty": "RSA", "n": encode(numbers.n), "use": "sig"}]}  # fmt: skip
+        key = {
+            "alg": "RS256",
+            "e": encode(numbers.e),
+            "kid": self.kid,
+            "kty": "RSA",
+            "n": encode(numbers.n),
+            "use": "sig",
+        }
+        return {"keys": [key]}
 
     def sign(self, claims: Mapping[str, Any]) -> str:
         header = _b64url(json.dumps({"kid": self.kid, "alg": "RS256"}, separators=(",", ":")).encode())
@@ -160,9 +168,7 @@ class Issuer:
         _override(access_token, access_generation)
         return Issued(self.key.sign(id_token), self.key.sign(access_token), client.access_seconds)
 
-    def _trigger(
-        self, user: User, client: Client, source: str, groups: list[str], scopes: list[str]
-    ) -> dict[str, Any]:
+    def _trigger(self, user: User, client: Client, source: str, groups: list[str], scopes: list[str]) -> dict[str, Any]:
         """The trigger's claimsAndScopeOverrideDetails ({} without a trigger or when it returns none)."""
         if self.pre_token is None:
             return {}
