@@ -528,7 +528,9 @@ class HttpApi:
         except GatewayAnswer as answer:
             refused = answer.response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN)
             return Exchange(
-                self._decorate(answer.response, origin), authorizer_error=answer.args[0] if refused else None
+                self._decorate(answer.response, origin),
+                route_key=self._route_key(request) if refused else None,
+                authorizer_error=answer.args[0] if refused else None,
             )
         try:
             result = self.handler(event, self.context())
@@ -537,6 +539,10 @@ class HttpApi:
             return Exchange(self._decorate(response, origin), event, integration_error=str(error))
         response = lambda_response(result)
         return Exchange(self._decorate(response, origin), event, integration_status=200)
+
+    def _route_key(self, request: Request) -> str | None:
+        matched = match_route(self.routes, request.method, gateway_path(request.path))
+        return matched[0].key if matched else None
 
     def _decorate(self, response: Response, origin: str | None) -> Response:
         return self.cors.decorate(response, origin) if self.cors is not None else response
@@ -565,6 +571,7 @@ class Exchange:
 
     response: Response
     event: dict[str, Any] | None = None
+    route_key: str | None = None  # when the function was not invoked but a route was selected
     authorizer_error: str | None = None
     integration_error: str | None = None
     integration_status: int | None = None

@@ -54,7 +54,7 @@ def access_log_line(log_format: str, exchange: Exchange, started: float, source_
     values = {
         "requestId": context.get("requestId"),
         "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(started)),
-        "routeKey": event.get("routeKey"),
+        "routeKey": event.get("routeKey") or exchange.route_key,
         "status": exchange.response.status,
         "identity.sourceIp": source_ip,
         "identity.userAgent": user_agent,

@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from local.assembly import ACCOUNT_ID, Assembly, Resolver, Stack
+from local.assembly import ACCOUNT_ID, Assembly, Resolver
 
 REPO = Path(__file__).resolve().parent.parent
-# The Python runtime's dummy-free defaults would look for real credentials: every function gets these instead.
+# Lambda does not count the init phase against the timeout; locally the first call may take this much longer.
+COLD_START_ALLOWANCE_S = 30
+# Lambda hands a function its role's credentials; locally every function gets dummy ones (moto and cognito-local
+# check no signature), and never reads the developer's own AWS configuration.
 _LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -86,11 +89,6 @@ def function_specs(assembly: Assembly, resolver: Resolver, endpoints: Mapping[st
     return specs
 
 
-def function_arn_ids(assembly: Assembly, resolver: Resolver, specs: Mapping[str, FunctionSpec]) -> dict[str, str]:
-    """Function ARN -> logical id, to find the function a user pool's LambdaConfig names."""
-    return {spec.environment["LOCAL_FUNCTION_ARN"]: logical_id for logical_id, spec in specs.items()}
-
-
 class FunctionError(Exception):
     """The function failed (`payload` is Lambda's error payload)."""
 
@@ -108,6 +106,7 @@ class Worker:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._answers: Any = None
+        self._warm = False  # the first invocation also waits for the handler's import (the cold start)
 
     @property
     def pid(self) -> int | None:
@@ -150,7 +149,7 @@ class Worker:
             selector = selectors.DefaultSelector()
             selector.register(self._answers, selectors.EVENT_READ)
             # The first call also pays the cold start, which Lambda does not count against the timeout.
-            ready = selector.select(timeout=self.spec.timeout_s + (30 if not hasattr(self, "_warm") else 0))
+            ready = selector.select(timeout=self.spec.timeout_s + (0 if self._warm else COLD_START_ALLOWANCE_S))
             selector.close()
             answer = self._answers.readline() if ready else b""
             if not answer:
@@ -178,8 +177,7 @@ class Worker:
         if self._answers is not None:
             self._answers.close()
             self._answers = None
-        if hasattr(self, "_warm"):
-            del self._warm
+        self._warm = False
 
 
 class Functions:
@@ -257,7 +255,3 @@ class _InvokeHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
-
-
-def stack_of(assembly: Assembly, logical_id: str) -> Stack:
-    return next(stack for stack, found, _ in assembly.resources("AWS::Lambda::Function") if found == logical_id)

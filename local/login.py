@@ -98,7 +98,6 @@ class LoginServer(ThreadingHTTPServer):
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         self.pool_name = issuer.user_pool_id.split("_", 1)[1]
         self.jwks_path = f"/{issuer.user_pool_id}/.well-known/jwks.json"
-        # Fetches this server's own JWKS once (ThreadingHTTPServer: another thread answers).
         self.access_verifier = CognitoJwtVerifier.create(
             issuer.user_pool_id,
             token_use="access",  # noqa: S106 - a claim value, not a password
@@ -106,6 +105,7 @@ class LoginServer(ThreadingHTTPServer):
             jwks_uri=self.url + self.jwks_path,
             issuer=issuer.issuer,
         )
+        self.access_verifier.cache_jwks(issuer.key.jwks())
 
     # --- cognito-local ------------------------------------------------------------------------------------------
 
