@@ -13,6 +13,8 @@ server adds what it lacks, each as the cited AWS document describes it:
 - USER_SRP_AUTH (local.srp), and each client's ExplicitAuthFlows (Cognito API Reference, InitiateAuth:
   "InvalidParameterException ... flow not enabled for this client"), so USER_PASSWORD_AUTH stays off here too;
 - tokens from the V2_0 pre token generation trigger (local.tokens), for SDK sign-in, the code grant and refresh;
+- the pool's password policy at sign-up ("Password policies": InvalidPasswordException naming the rule), and
+  `email_verified` set once the emailed code confirms the sign-up ("Verifying contact information at sign-up");
 - access tokens checked before a user API uses them, and GlobalSignOut (revokes every refresh token the user got);
 - the local mailbox: every message cognito-local would have sent, `GET /_local/mailbox?address=EMAIL`.
 """
@@ -84,6 +86,7 @@ class LoginServer(ThreadingHTTPServer):
         clients: Mapping[str, Client],
         users_file: Path,
         case_sensitive: bool,
+        password_policy: Mapping[str, Any],
         mailbox: Path,
         port: int = 0,
     ) -> None:
@@ -93,6 +96,7 @@ class LoginServer(ThreadingHTTPServer):
         self.clients = dict(clients)
         self.users_file = users_file
         self.case_sensitive = case_sensitive
+        self.password_policy = dict(password_policy)
         self.mailbox = mailbox
         self.grants = Grants()
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
@@ -532,7 +536,44 @@ def _global_sign_out(server: LoginServer, request: Mapping[str, Any]) -> dict[st
     return {}
 
 
+def _password_problems(policy: Mapping[str, Any], password: str) -> list[str]:
+    """What a password lacks under the pool's PasswordPolicy, in Cognito's words."""
+    rules = (
+        ("RequireLowercase", any(c.islower() for c in password), "Password must have lowercase characters"),
+        ("RequireUppercase", any(c.isupper() for c in password), "Password must have uppercase characters"),
+        ("RequireNumbers", any(c.isdigit() for c in password), "Password must have numeric characters"),
+        ("RequireSymbols", any(not c.isalnum() for c in password), "Password must have symbol characters"),
+    )
+    problems = [message for key, met, message in rules if policy.get(key) and not met]
+    if len(password) < int(policy.get("MinimumLength", 8)):
+        problems.insert(0, "Password not long enough")
+    return problems
+
+
+def _sign_up(server: LoginServer, request: Mapping[str, Any]) -> dict[str, Any]:
+    problems = _password_problems(server.password_policy, str(request.get("Password", "")))
+    if problems:
+        raise CognitoError("InvalidPasswordException", f"Password did not conform with policy: {problems[0]}")
+    return server.call("SignUp", request)
+
+
+def _confirm_sign_up(server: LoginServer, request: Mapping[str, Any]) -> dict[str, Any]:
+    answer = server.call("ConfirmSignUp", request)
+    record = server.stored_user(str(request.get("Username", "")))
+    email = next((a.get("Value") for a in (record or {}).get("Attributes", []) if a["Name"] == "email"), None)
+    if record is not None and email:
+        # cognito-local sets email_verified only together with the email itself.
+        verified = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        pool_id, username = server.issuer.user_pool_id, record["Username"]
+        server.call(
+            "AdminUpdateUserAttributes", {"UserPoolId": pool_id, "Username": username, "UserAttributes": verified}
+        )
+    return answer
+
+
 _API_OVERRIDES = {
+    "SignUp": _sign_up,
+    "ConfirmSignUp": _confirm_sign_up,
     "InitiateAuth": _initiate_auth,
     "RespondToAuthChallenge": _respond_to_auth_challenge,
     "GlobalSignOut": _global_sign_out,

@@ -23,6 +23,7 @@ from typing import Any
 from local.assembly import ACCOUNT_ID, Assembly, Resolver, Stack
 from local.storage import CorsRule
 from local.tokens import Client
+from stacks.constructs.triggers import STANDARD_ATTRIBUTES
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # Cognito's defaults when a client sets no validity (Cognito API Reference, CreateUserPoolClient).
@@ -35,6 +36,7 @@ class Provisioned:
 
     user_pool_ids: dict[str, str] = field(default_factory=dict)  # logical id -> pool id
     case_sensitive: dict[str, bool] = field(default_factory=dict)  # pool id -> username case sensitivity
+    password_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # pool id -> PasswordPolicy
     clients: dict[str, Client] = field(default_factory=dict)  # client id -> client
     bucket_cors: dict[str, tuple[CorsRule, ...]] = field(default_factory=dict)  # bucket name -> rules
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
@@ -63,13 +65,33 @@ def seed_user_pools(assembly: Assembly, resolver: Resolver, db_dir: Path, provis
         options = resolver.resolve(stack, properties)
         options.pop("LambdaConfig", None)  # cognito-local's triggers are configured globally (config.json)
         options.update(Id=pool_id, Arn=arn, Name=options.pop("UserPoolName", logical_id))
-        if "Schema" in options:
-            options["SchemaAttributes"] = options.pop("Schema")
+        options["SchemaAttributes"] = _schema(options.pop("Schema", []))
         (db_dir / f"{pool_id}.json").write_text(json.dumps({"Options": options, "Users": {}}), encoding="utf-8")
         provisioned.user_pool_ids[logical_id] = pool_id
+        provisioned.password_policies[pool_id] = dict((options.get("Policies") or {}).get("PasswordPolicy") or {})
         provisioned.case_sensitive[pool_id] = bool(
             (options.get("UsernameConfiguration") or {}).get("CaseSensitive", True)
         )
+
+
+def _schema(overrides: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every pool's standard attributes ("User pool attributes": the template's Schema lists only the settings it
+    changes), with the template's settings applied and its custom attributes as `custom:<name>`."""
+    types = {"email_verified": "Boolean", "phone_number_verified": "Boolean", "updated_at": "Number"}
+    schema = {"sub": {"Name": "sub", "AttributeDataType": "String", "Mutable": False, "Required": True}}
+    for name in STANDARD_ATTRIBUTES:
+        schema[name] = {
+            "Name": name,
+            "AttributeDataType": types.get(name, "String"),
+            "Mutable": True,
+            "Required": False,
+        }
+    for attribute in overrides:
+        name = str(attribute["Name"])
+        if name not in schema:
+            name = f"custom:{name}"
+        schema[name] = {**schema.get(name, {"AttributeDataType": "String"}), **attribute, "Name": name}
+    return list(schema.values())
 
 
 def trigger_functions(assembly: Assembly) -> dict[str, str]:

@@ -242,6 +242,7 @@ def start(
             clients=provisioned.clients,
             users_file=run_dir / "cognito" / ".cognito" / "db" / f"{pool_id}.json",
             case_sensitive=provisioned.case_sensitive[pool_id],
+            password_policy=provisioned.password_policies[pool_id],
             mailbox=run_dir / "mailbox.jsonl",
             port=ports.login,
         )

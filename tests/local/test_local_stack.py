@@ -169,7 +169,7 @@ def test_cli_journey_against_the_local_stack(
     assert (
         access["iss"] == outputs.issuer == f"https://cognito-idp.{outputs.region}.amazonaws.com/{outputs.user_pool_id}"
     )
-    assert (access["sub"], identity["email"]) == (identity["sub"], email)
+    assert (access["sub"], identity["email"], identity["email_verified"]) == (identity["sub"], email, True)
     # The post confirmation trigger put the user in the default group; the V2 pre token trigger added its scopes.
     assert (access["cognito:groups"], access["roles"]) == ([USERS_GROUP], [USERS_GROUP])
     assert set(access["scope"].split()) == {
@@ -227,6 +227,9 @@ def test_cli_journey_against_the_local_stack(
     monkeypatch.setenv("CLIENT_PASSWORD", "Wrong-Password-9-x")
     assert cli("signin", email)[1:] == ("", f"error: {WRONG_CREDENTIALS}\n")
     assert cli("signin", _email("nobody"))[1:] == ("", f"error: {WRONG_CREDENTIALS}\n")  # no user existence errors
+    monkeypatch.setenv("CLIENT_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CLIENT_PASSWORD", "short-9-A")  # the pool's policy: at least 12 characters
+    assert cli("signup", _email("weak"))[2].startswith("error: Password rejected: ")
     monkeypatch.setenv("CLIENT_PASSWORD", PASSWORD)
     status, _, err = cli("signup", _email("blocked", "mailinator.com"))
     assert (status, err) == (1, f"error: Rejected by the user pool: {DOMAIN_NOT_ALLOWED}\n")
