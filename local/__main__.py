@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from local import stack
+from local.assembly import UnresolvedError
 
 DEFAULT_STATE_DIR = Path(".local")
 DEFAULT_OUTPUTS = Path("outputs") / "local.json"
@@ -50,7 +51,10 @@ def up(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, _StoppedError):
         print("local stack stopped", flush=True)
         return 0
-    except RuntimeError as error:
+    except (RuntimeError, UnresolvedError, ValueError) as error:
+        print(f"make local: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a port taken between the check and the start
         print(f"make local: {error}", file=sys.stderr)
         return 1
     return 0

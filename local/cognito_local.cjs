@@ -20,4 +20,16 @@ ConsoleMessageSender.prototype.sendToConsole = function (ctx, user, destination,
   fs.appendFileSync(mailbox, `${JSON.stringify(delivered)}\n`);
   return print.call(this, ctx, user, destination, message);
 };
+
+// It runs in a process group of its own (stopped by its id); should the local stack's supervisor die without
+// stopping it (SIGKILL), it stops itself rather than linger.
+const supervisor = Number(process.env.LOCAL_SUPERVISOR_PID);
+setInterval(() => {
+  try {
+    process.kill(supervisor, 0);
+  } catch {
+    process.exit(0);
+  }
+}, 1000).unref();
+
 require("cognito-local/lib/bin/start.js");

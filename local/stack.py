@@ -67,6 +67,20 @@ class Running:
         return "local stack ready: " + " ".join(f"{name}={url}" for name, url in self.urls.items())
 
 
+def _check_ports(ports: Ports) -> None:
+    """One line naming a port that is taken, before anything starts (werkzeug would exit with two of its own)."""
+    for name, port in dataclasses.asdict(ports).items():
+        if port:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    raise RuntimeError(
+                        f"port {port} ({name}) is in use: stop what holds it (`make local-stop`?) or pass "
+                        f"--{'identity' if name == 'aws' else name}-port (0 picks a free one)"
+                    ) from None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -115,6 +129,7 @@ def _cognito_local(
     environment = {
         **os.environ,
         "LOCAL_MAILBOX": str(run_dir / "mailbox.jsonl"),
+        "LOCAL_SUPERVISOR_PID": str(os.getpid()),
         "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
         "NODE_PATH": str(NODE_MODULES),
     }
@@ -176,6 +191,12 @@ def start(
 ) -> Iterator[Running]:
     """Start everything; stop everything when the block ends (also on errors and KeyboardInterrupt)."""
     run_dir = state_dir / "run"
+    running = running_supervisor(state_dir)
+    if running is not None:
+        raise RuntimeError(
+            f"a local stack from {state_dir} is already running (pid {running}): `make local-stop` first"
+        )
+    _check_ports(ports)
     shutil.rmtree(run_dir, ignore_errors=True)  # every start is a clean slate
     (run_dir / "logs").mkdir(parents=True)
     (run_dir / "mailbox.jsonl").touch()
@@ -347,6 +368,15 @@ def _outputs(assembly: Assembly, resolver: Resolver, login_url: str, pool_id: st
             elif isinstance(value, str) and value.startswith(issuer + "/"):
                 outputs[key] = f"{login_url}/{pool_id}" + value.removeprefix(issuer)
     return resolved
+
+
+def running_supervisor(state_dir: Path) -> int | None:
+    """The pid of the local stack running from `state_dir`, if one is."""
+    pid_file = state_dir / "run" / "pids.json"
+    if not pid_file.is_file():
+        return None
+    pid = int(json.loads(pid_file.read_text(encoding="utf-8"))["supervisor"])
+    return pid if _alive(pid) else None
 
 
 def stop(state_dir: Path, *, timeout_s: float = 15) -> str:

@@ -37,6 +37,7 @@ from client.errors import WRONG_CREDENTIALS
 from client.outputs import StackOutputs, load_outputs
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, KidNotFoundError
 from local.assembly import write_cache
+from local.stack import stop
 from pre_sign_up.logic import DOMAIN_NOT_ALLOWED
 from stacks.names import ADMIN_GROUP, USERS_GROUP, LocalOutputs
 from tests.support import REPO, synth_profile
@@ -83,8 +84,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             process, state_dir, outputs_path, load_outputs(outputs_path), ready, time.monotonic() - started
         )
     finally:
-        if process.poll() is None:
-            process.kill()  # only when the test failed before its own stop
+        if process.poll() is None:  # only when the test failed before its own stop: `make local-stop`'s way
+            stop(state_dir, timeout_s=STOP_TIMEOUT_S)
             process.wait(timeout=STOP_TIMEOUT_S)
 
 
