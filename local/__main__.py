@@ -23,10 +23,10 @@ DEFAULT_OUTPUTS = Path("outputs") / "local.json"
 
 
 class _StoppedError(Exception):
-    """SIGTERM arrived: unwind and stop everything."""
+    """SIGTERM or SIGINT arrived: unwind and stop everything."""
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
     raise _StoppedError
 
 
@@ -34,7 +34,10 @@ def up(args: argparse.Namespace) -> int:
     from stacks.config import ConfigError, report
 
     started = time.monotonic()
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C and `make local-stop` (SIGTERM) both unwind and stop everything; SIGINT explicitly, because a process
+    # started in the background of a script inherits it ignored.
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    signal.signal(signal.SIGINT, _on_stop_signal)
     ports = stack.Ports(login=args.login_port, api=args.api_port, s3=args.s3_port, aws=args.identity_port)
     try:
         with stack.start(args.profile, state_dir=args.state_dir, ports=ports, callback_urls=tuple(args.callback_url),
@@ -48,7 +51,7 @@ def up(args: argparse.Namespace) -> int:
     except ConfigError as error:
         report(error)
         return 1
-    except (KeyboardInterrupt, _StoppedError):
+    except _StoppedError:
         print("local stack stopped", flush=True)
         return 0
     except (RuntimeError, UnresolvedError, ValueError) as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -77,18 +78,34 @@ def synthesize(profile: str, cache_dir: Path, *, log: Callable[[str], None] = pr
         if cached.get("digest") == _input_digest(profile):
             return _assembly(profile, config.region, cached["stacks"])
     log(f"synthesizing profile {profile} (cached for the next start while stacks/, config/ and cdk.json are unchanged)")
+    # In a process of its own: the CDK's jsii kernel (a Node process) never lives in the long-running supervisor.
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "local.assembly", profile, str(cache_dir)],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"synth of profile {profile} failed:\n{done.stderr.strip()}")
+    stacks = json.loads(cache.read_text(encoding="utf-8"))["stacks"]
+    return _assembly(profile, config.region, stacks)
+
+
+def _synthesize_into_cache(profile: str, cache_dir: Path) -> None:
+    """`python -m local.assembly PROFILE CACHE_DIR`: synthesize through the app factory, store the templates."""
     import tempfile
 
     from stacks.app_factory import build_app
+    from stacks.config import load_config
 
-    # jsii runs Node from PATH: the virtualenv's supported Node first.
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     context = json.loads((REPO / "cdk.json").read_text(encoding="utf-8"))["context"]
     with tempfile.TemporaryDirectory(prefix="cdk-local-") as outdir:
-        synthesized = build_app(config, context=context, outdir=outdir).synth()
+        synthesized = build_app(load_config(profile), context=context, outdir=outdir).synth()
         stacks = [{"id": s.id, "name": s.stack_name, "template": s.template} for s in synthesized.stacks]
     write_cache(profile, cache_dir, stacks)
-    return _assembly(profile, config.region, stacks)
 
 
 def write_cache(profile: str, cache_dir: Path, stacks: list[dict[str, Any]]) -> None:
@@ -235,3 +252,7 @@ _INTRINSICS: dict[str, Callable[[Resolver, Stack, Any], Any]] = {
         str(resolver.resolve(stack, argument["StackName"])), str(argument["OutputName"])
     ),
 }
+
+
+if __name__ == "__main__":
+    _synthesize_into_cache(sys.argv[1], Path(sys.argv[2]))

@@ -73,7 +73,7 @@ def function_specs(assembly: Assembly, resolver: Resolver, endpoints: Mapping[st
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(properties.get("MemorySize", 128)),
             "AWS_LAMBDA_LOG_GROUP_NAME": str(log_group),
             "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.14",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{properties.get('Runtime', 'python3')}",
             "_HANDLER": handler,
             "LOCAL_FUNCTION_ARN": f"arn:aws:lambda:{assembly.region}:{ACCOUNT_ID}:function:{name}",
         }

@@ -304,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
         client = self.server.clients.get(_one(form, "client_id"))
         grant_type = _one(form, "grant_type")
         if client is None:
-            self._json(HTTPStatus.BAD_REQUEST, {"error": "invalid_client"}, cors=True)
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "invalid_client"})
             return
         if grant_type == "authorization_code":
             with self.server.grants.lock:
@@ -314,7 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
             scopes = self.server.grants.by_refresh_token.get(_one(form, "refresh_token"), [ADMIN_API_SCOPE])
             nonce, source = None, "RefreshTokens"
         else:  # client_credentials: cognito-local has no machine clients (docs/local.md)
-            self._json(HTTPStatus.BAD_REQUEST, {"error": "unsupported_grant_type"}, cors=True)
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "unsupported_grant_type"})
             return
         status, _, body = self.server.forward(
             "POST",
@@ -324,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         answer = json.loads(body or b"{}")
         if status != HTTPStatus.OK:
-            self._json(status, answer, cors=True)
+            self._json(status, answer)
             return
         refresh = answer.get("refresh_token") or _one(form, "refresh_token")
         tokens = {"AccessToken": answer["access_token"], "RefreshToken": refresh}
@@ -335,26 +335,26 @@ class _Handler(BaseHTTPRequestHandler):
                   "expires_in": issued.expires_in}  # fmt: skip
         if grant_type == "authorization_code":
             tokens["refresh_token"] = refresh
-        self._json(HTTPStatus.OK, tokens, cors=True)
+        self._json(HTTPStatus.OK, tokens)
 
     def _revoke(self, form: Mapping[str, list[str]]) -> None:
         with contextlib.suppress(CognitoError):  # RFC 7009: an invalid or revoked token is not an error
             self.server.call("RevokeToken", {"Token": _one(form, "token"), "ClientId": _one(form, "client_id")})
-        self._json(HTTPStatus.OK, {}, cors=True)
+        self._json(HTTPStatus.OK, {})
 
     def _user_info(self, _: Mapping[str, list[str]]) -> None:
         scheme, _space, token = (self.headers.get("Authorization") or "").partition(" ")
         try:
             claims = self.server.verify_access_token(token if scheme.lower() == "bearer" else "")
         except CognitoError:
-            self._json(HTTPStatus.UNAUTHORIZED, {"error": "invalid_token"}, cors=True)
+            self._json(HTTPStatus.UNAUTHORIZED, {"error": "invalid_token"})
             return
         if "openid" not in str(claims.get("scope", "")).split():
-            self._json(HTTPStatus.FORBIDDEN, {"error": "insufficient_scope"}, cors=True)
+            self._json(HTTPStatus.FORBIDDEN, {"error": "insufficient_scope"})
             return
         record = self.server.stored_user(str(claims["username"])) or {}
         info = {a["Name"]: a.get("Value") for a in record.get("Attributes", [])}
-        self._json(HTTPStatus.OK, {**info, "username": claims["username"]}, cors=True)
+        self._json(HTTPStatus.OK, {**info, "username": claims["username"]})
 
     def _logout(self, query: Mapping[str, list[str]]) -> None:
         client = self.server.clients.get(_one(query, "client_id"))
@@ -407,10 +407,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _redirect(self, location: str) -> None:
         self._send(HTTPStatus.FOUND, [("Location", location)], b"")
 
-    def _json(self, status: int, body: Any, *, cors: bool = True) -> None:
-        headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
-        if cors:
-            headers.append(("Access-Control-Allow-Origin", "*"))
+    def _json(self, status: int, body: Any) -> None:
+        """A JSON answer that browser apps may read from any origin, as Cognito's endpoints allow."""
+        headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+                   ("Access-Control-Allow-Origin", "*")]  # fmt: skip
         self._send(status, headers, json.dumps(body).encode())
 
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

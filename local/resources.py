@@ -23,7 +23,7 @@ from typing import Any
 from local.assembly import ACCOUNT_ID, Assembly, Resolver, Stack
 from local.storage import CorsRule
 from local.tokens import Client
-from stacks.constructs.triggers import STANDARD_ATTRIBUTES
+from stacks.names import STANDARD_ATTRIBUTES
 
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # Cognito's defaults when a client sets no validity (Cognito API Reference, CreateUserPoolClient).
@@ -142,7 +142,7 @@ def _user_pool_client(ctx: Context, stack: Stack, logical_id: str, properties: M
         oauth_scopes=tuple(request.get("AllowedOAuthScopes", ())),
         callback_urls=tuple(callbacks),
         logout_urls=tuple(request.get("LogoutURLs", ())),
-        read_attributes=tuple(request.get("ReadAttributes", ("email", "email_verified", "name"))),
+        read_attributes=tuple(request["ReadAttributes"]) if "ReadAttributes" in request else None,
         access_seconds=_seconds(properties, "AccessToken"),
         id_seconds=_seconds(properties, "IdToken"),
     )

@@ -3,7 +3,8 @@
 Order: templates; the user pool's store; moto (S3 and the rest); the Lambda Invoke endpoint; cognito-local; the
 template's resources; the login server; the functions' environments (their variables resolved against everything
 above); the API. Every listener binds 127.0.0.1 on the ports asked for (0: any free one). Every child process is
-recorded in `<run dir>/pids.json`, which `python -m local stop` reads.
+recorded in `<run dir>/pids.json`, which `python -m local stop` reads; should the supervisor die without stopping
+them, the workers end with their input pipe and cognito-local notices its supervisor is gone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import boto3
 
 from aws_events.http_api import HttpApi
 from local import resources
@@ -60,7 +63,6 @@ class Running:
     urls: dict[str, str]
     outputs: dict[str, dict[str, Any]]
     pids: list[int]
-    functions: Functions
 
     @property
     def ready_line(self) -> str:
@@ -215,7 +217,6 @@ def start(
         moto = MotoServers(ports.s3, ports.aws)
         moto.start()
         stack.callback(moto.stop)
-        import boto3
 
         def aws(service: str) -> Any:
             url = moto.s3_url if service == "s3" else moto.aws_url
@@ -243,12 +244,11 @@ def start(
         resources.provision(ctx)
         moto.s3_cors.rules = dict(provisioned.bucket_cors)
 
-        functions_box: dict[str, Functions] = {}
         pre_token_id = triggers.get("PreTokenGeneration_V2_0")
 
         def pre_token(event: dict[str, Any]) -> dict[str, Any]:
-            worker = functions_box["functions"].by_id[str(pre_token_id)]
-            return dict(worker.invoke(event))
+            """The pool's V2_0 trigger, run by the login server in the function's worker (created below)."""
+            return dict(invoke.functions.by_id[str(pre_token_id)].invoke(event))
 
         issuer = Issuer(
             issuer=f"https://cognito-idp.{assembly.region}.amazonaws.com/{pool_id}",
@@ -280,7 +280,7 @@ def start(
         stack.callback(functions.stop_all)
         for trigger, logical_id in triggers.items():
             functions.alias(trigger, logical_id)
-        functions_box["functions"] = invoke.functions = functions
+        invoke.functions = functions
         functions.start_all()
 
         api_stack = next(s for s in assembly.stacks if any(True for _ in s.resources("AWS::ApiGatewayV2::Api")))
@@ -324,7 +324,6 @@ def start(
             {"login": login.url, "api": api_server.url, "s3": moto.s3_url, "identity": moto.aws_url},
             outputs,
             pids,
-            functions,
         )
 
 

@@ -35,8 +35,6 @@ from aws_events import cognito as cognito_events
 ADMIN_API_SCOPE = "aws.cognito.signin.user.admin"
 # Attributes that are booleans in an ID token, not the strings the user pool stores.
 _BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
-# Standard attributes the CDK's `fullname` maps to.
-_ATTRIBUTE_ALIASES = {"fullname": "name"}
 
 
 def _b64url(data: bytes) -> str:
@@ -90,7 +88,7 @@ class Client:
     oauth_scopes: tuple[str, ...]
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
-    read_attributes: tuple[str, ...]
+    read_attributes: tuple[str, ...] | None  # None: every attribute (a client without ReadAttributes)
     access_seconds: int
     id_seconds: int
 
@@ -194,10 +192,10 @@ class Issuer:
 
     @staticmethod
     def _readable(user: User, client: Client) -> dict[str, Any]:
-        readable = {_ATTRIBUTE_ALIASES.get(name, name) for name in client.read_attributes}
         claims: dict[str, Any] = {}
         for name, value in user.attributes.items():
-            if name in readable and name != "sub":
+            readable = client.read_attributes is None or name in client.read_attributes
+            if readable and name != "sub":
                 claims[name] = value == "true" if name in _BOOLEAN_ATTRIBUTES else value
         return claims
 

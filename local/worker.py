@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -43,6 +44,7 @@ class LambdaContext:
 
 
 def main(handler_path: str) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle: it stops the workers
     answers = os.fdopen(int(os.environ["LOCAL_WORKER_FD"]), "w", encoding="utf-8")
     os.dup2(2, 1)  # the function's stdout (its logs) joins stderr, the function's log file
     sys.stdout = sys.stderr

@@ -62,6 +62,14 @@ API_ROUTES: dict[str, str | None] = {
     "GET /admin/users": SCOPE_ADMIN,
 }
 
+# The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
+# GetCSVHeader returns, less cognito:username and cognito:mfa_enabled), besides `sub`.
+STANDARD_ATTRIBUTES = (
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
+    "phone_number_verified", "address", "updated_at",
+)  # fmt: skip
+
 # Groups every profile is expected to define.
 ADMIN_GROUP = "admins"
 USERS_GROUP = "users"
