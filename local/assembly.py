@@ -200,12 +200,19 @@ class Resolver:
         raise UnresolvedError(f"Fn::ImportValue {export}")
 
     def outputs(self, stack: Stack) -> dict[str, Any]:
-        """The stack's outputs as `cdk deploy --outputs-file` writes them (exports for other stacks left out)."""
+        """The stack's outputs as `cdk deploy --outputs-file` writes them, less the exports for other stacks and
+        the outputs naming a resource the local stack does not create (the alarm topic, say)."""
         return {
             key: self.resolve(stack, output["Value"])
             for key, output in stack.template.get("Outputs", {}).items()
-            if "Export" not in output and not key.startswith("PublishOutput")
+            if "Export" not in output and not key.startswith("PublishOutput") and self._created(stack, output["Value"])
         }
+
+    def _created(self, stack: Stack, value: Any) -> bool:
+        if isinstance(value, Mapping) and ("Ref" in value or "Fn::GetAtt" in value):
+            target = value.get("Ref") or value["Fn::GetAtt"][0]
+            return str(target).startswith("AWS::") or (stack.name, str(target)) in self.refs
+        return True
 
 
 def _join(resolver: Resolver, stack: Stack, argument: Any) -> str:

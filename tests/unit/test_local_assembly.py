@@ -93,3 +93,14 @@ def test_an_access_log_line_fills_the_stage_format_and_never_a_token() -> None:
     exchange = Exchange(Response(401), route_key="GET /me", authorizer_error="401 Unauthorized")
     refused = json.loads(access_log_line(log_format, exchange, 0.0, "ip", ""))
     assert (refused["routeKey"], refused["sub"], refused["authorizerError"]) == ("GET /me", "-", "401 Unauthorized")
+
+
+def test_outputs_name_only_resources_the_local_stack_created(assembly: Assembly, resolver: Resolver) -> None:
+    outputs = resolver.outputs(assembly.stack(names.AUTH_STACK))
+    assert (outputs[names.Outputs.USER_POOL_ID], outputs[names.Outputs.DATA_BUCKET_NAME]) == (
+        POOL_ID,
+        "data-bucket-local",
+    )
+    assert outputs[names.Outputs.REGION] == "us-east-1"
+    assert names.Outputs.ALARM_TOPIC_ARN not in outputs  # no topic locally: no made-up ARN either
+    assert not any(key.startswith("PublishOutput") for key in outputs)  # the cross-stack plumbing
