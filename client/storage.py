@@ -19,7 +19,7 @@ from client.auth import decode_claims
 from client.cache import Tokens
 from client.errors import CliError, cli_error
 from client.outputs import StackOutputs
-from stacks.names import PRIVATE_PREFIX
+from stacks.names import PRIVATE_PREFIX, LocalOutputs
 
 _RETRIES = {"mode": "standard", "max_attempts": 4}
 
@@ -36,7 +36,10 @@ class AwsCredentials:
 def identity_credentials(outputs: StackOutputs, id_token: str) -> AwsCredentials:
     """Temporary credentials of the identity pool's role for this user (AWS_ENDPOINT_URL* may redirect)."""
     identity = boto3.client(
-        "cognito-identity", region_name=outputs.region, config=Config(signature_version=UNSIGNED, retries=_RETRIES)
+        "cognito-identity",
+        region_name=outputs.region,
+        config=Config(signature_version=UNSIGNED, retries=_RETRIES),
+        endpoint_url=outputs.endpoint(LocalOutputs.COGNITO_IDENTITY),
     )
     logins = {outputs.provider_name: id_token}
     try:
@@ -55,6 +58,7 @@ def s3_client(outputs: StackOutputs, credentials: AwsCredentials) -> Any:
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
         config=Config(signature_version="s3v4", retries=_RETRIES),
+        endpoint_url=outputs.endpoint(LocalOutputs.S3),
     )
 
 

@@ -21,14 +21,9 @@ from stacks.constructs.user_pool import login_domain_name, removal_policy
 
 # Cognito waits 5 s for a trigger and retries up to 3 times.
 TRIGGER_TIMEOUT = cdk.Duration.seconds(5)
-# The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
-# GetCSVHeader returns, less cognito:username and cognito:mfa_enabled). This pool defines no custom
-# attributes, so a migrated user may bring exactly these (the trigger drops the rest, which Cognito refuses).
-STANDARD_ATTRIBUTES = (
-    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
-    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
-    "phone_number_verified", "address", "updated_at",
-)  # fmt: skip
+# This pool defines no custom attributes, so a migrated user may bring exactly the standard ones (the trigger
+# drops the rest, which Cognito refuses).
+STANDARD_ATTRIBUTES = names.STANDARD_ATTRIBUTES
 # The old pool's only operations the migration trigger needs (lambdas/user_migration/aws.py).
 MIGRATION_ACTIONS = ["cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"]
 
