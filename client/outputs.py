@@ -7,12 +7,12 @@ the one with `ApiUrl` (one deployment per file), so the client needs neither the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from client.errors import CliError
-from stacks.names import Outputs
+from stacks.names import LocalOutputs, Outputs
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,12 @@ class StackOutputs:
     data_bucket: str
     records_table: str
     api_url: str
+    # Only in the file `make local` writes: its endpoints (cognito-idp, cognito-identity, s3) and mailbox.
+    local: dict[str, str] = field(default_factory=dict)
+
+    def endpoint(self, key: str) -> str | None:
+        """The local stack's endpoint for a service (LocalOutputs key); None for a deployment (AWS's own)."""
+        return self.local.get(key)
 
     @property
     def provider_name(self) -> str:
@@ -88,4 +94,10 @@ def load_outputs(path: Path) -> StackOutputs:
         data_bucket=value(auth, Outputs.DATA_BUCKET_NAME),
         records_table=value(auth, Outputs.RECORDS_TABLE_NAME),
         api_url=value(api, Outputs.API_URL).rstrip("/"),
+        local=_local_endpoints(stacks),
     )
+
+
+def _local_endpoints(stacks: dict[str, Any]) -> dict[str, str]:
+    found = [values for values in stacks.values() if isinstance(values, dict) and LocalOutputs.MAILBOX in values]
+    return {key: str(value) for key, value in found[0].items() if isinstance(value, str)} if found else {}

@@ -21,7 +21,7 @@ from client.auth import decode_claims
 from client.cache import Tokens
 from client.errors import CliError, cli_error
 from client.outputs import StackOutputs
-from stacks.names import PRIVATE_PREFIX, RECORD_PARTITION_KEY, RECORD_SORT_KEY
+from stacks.names import PRIVATE_PREFIX, RECORD_PARTITION_KEY, RECORD_SORT_KEY, LocalOutputs
 
 _RETRIES = {"mode": "standard", "max_attempts": 4}
 
@@ -38,7 +38,10 @@ class AwsCredentials:
 def identity_credentials(outputs: StackOutputs, id_token: str) -> AwsCredentials:
     """Temporary credentials of the identity pool's role for this user (AWS_ENDPOINT_URL* may redirect)."""
     identity = boto3.client(
-        "cognito-identity", region_name=outputs.region, config=Config(signature_version=UNSIGNED, retries=_RETRIES)
+        "cognito-identity",
+        region_name=outputs.region,
+        config=Config(signature_version=UNSIGNED, retries=_RETRIES),
+        endpoint_url=outputs.endpoint(LocalOutputs.COGNITO_IDENTITY),
     )
     logins = {outputs.provider_name: id_token}
     try:
@@ -50,10 +53,11 @@ def identity_credentials(outputs: StackOutputs, id_token: str) -> AwsCredentials
 
 
 def s3_client(outputs: StackOutputs, credentials: AwsCredentials) -> Any:
-    return _client("s3", outputs, credentials, Config(signature_version="s3v4", retries=_RETRIES))
+    return _client("s3", outputs, credentials, Config(signature_version="s3v4", retries=_RETRIES), LocalOutputs.S3)
 
 
-def _client(service: str, outputs: StackOutputs, credentials: AwsCredentials, config: Config) -> Any:
+def _client(service: str, outputs: StackOutputs, credentials: AwsCredentials, config: Config, endpoint: str) -> Any:
+    """A client signed with the identity pool's credentials (`endpoint`: the LocalOutputs key of `make local`'s)."""
     return boto3.client(
         service,
         region_name=outputs.region,
@@ -61,6 +65,7 @@ def _client(service: str, outputs: StackOutputs, credentials: AwsCredentials, co
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
         config=config,
+        endpoint_url=outputs.endpoint(endpoint),
     )
 
 
@@ -131,7 +136,7 @@ class UserRecords:
     def for_user(cls, outputs: StackOutputs, tokens: Tokens) -> UserRecords:
         credentials = identity_credentials(outputs, tokens.id_token)
         sub = str(decode_claims(tokens.id_token)["sub"])
-        client = _client("dynamodb", outputs, credentials, Config(retries=_RETRIES))
+        client = _client("dynamodb", outputs, credentials, Config(retries=_RETRIES), LocalOutputs.DYNAMODB)
         return cls(client, outputs.records_table, sub)
 
     def key(self, sort_key: str, sub: str | None = None) -> dict[str, Any]:

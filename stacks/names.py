@@ -78,6 +78,14 @@ API_ROUTES: dict[str, str | None] = {
     "DELETE /admin/users/{sub}": SCOPE_ADMIN,
 }
 
+# The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
+# GetCSVHeader returns, less cognito:username and cognito:mfa_enabled), besides `sub`.
+STANDARD_ATTRIBUTES = (
+    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
+    "phone_number_verified", "address", "updated_at",
+)  # fmt: skip
+
 # Groups every profile is expected to define.
 ADMIN_GROUP = "admins"
 USERS_GROUP = "users"
@@ -113,3 +121,14 @@ class Outputs:
     REGION = "Region"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
+
+
+class LocalOutputs:
+    """Keys of the `<prefix>-local` entry that only `make local` adds to its outputs file (outputs/local.json):
+    where the local stack's AWS endpoints are, so the CLI needs no AWS_ENDPOINT_URL_* variables."""
+
+    COGNITO_IDP = "CognitoIdpEndpoint"
+    COGNITO_IDENTITY = "CognitoIdentityEndpoint"
+    S3 = "S3Endpoint"
+    DYNAMODB = "DynamoDbEndpoint"
+    MAILBOX = "MailboxUrl"

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import ValidationError
 
 from account_erasure.aws import client
 from shared import erasure
@@ -71,8 +70,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     failures = []
     for record in event.get("Records", []):
         try:
-            job = erasure.Job.model_validate_json(record["body"])
-        except ValidationError:
+            job = erasure.Job.from_json(str(record.get("body") or ""))
+        except erasure.JobError:
             # Not a job this code ever queued: retrying cannot help; the dead-letter queue keeps it for a person.
             logger.error("Not an erasure job", extra={"message_id": record.get("messageId")})
             failures.append({"itemIdentifier": record["messageId"]})

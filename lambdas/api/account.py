@@ -21,16 +21,8 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
-from api.aws import (
-    cognito_client,
-    dynamodb_client,
-    identity_client,
-    s3_client,
-    sqs_client,
-    to_api_error,
-)
+from api.aws import aws_errors, cognito_client, dynamodb_client, identity_client, s3_client, sqs_client, to_api_error
 from api.errors import ApiError, BadRequestError, UpstreamError
 from api.observability import logger, metrics
 from api.settings import Settings
@@ -73,6 +65,8 @@ def identity_of(public_identity: Any, settings: Settings, claims: TokenClaims, i
     ):
         raise BadRequestError("x-id-token must be your own ID token from this user pool")
     provider = _PROVIDER.format(region=settings.region, user_pool_id=settings.user_pool_id)
+    from botocore.exceptions import ClientError  # loaded with the client
+
     try:
         found = public_identity.get_id(IdentityPoolId=settings.identity_pool_id, Logins={provider: id_token})
     except ClientError as error:
@@ -84,10 +78,8 @@ def identity_of(public_identity: Any, settings: Settings, claims: TokenClaims, i
 
 def username_of(cognito: Any, user_pool_id: str, sub: str) -> str | None:
     """The user-pool username of `sub` (federated users' usernames are not their sub), or None if there is none."""
-    try:
+    with aws_errors("user"):
         page = cognito.list_users(UserPoolId=user_pool_id, Filter=f'sub = "{sub}"', Limit=1, AttributesToGet=[])
-    except ClientError as error:
-        raise to_api_error(error, what="user") from error
     users = page.get("Users", [])
     return str(users[0]["Username"]) if users else None
 
@@ -118,7 +110,7 @@ def erase_account(job: erasure.Job, settings: Settings, remaining_ms: Any) -> er
                                                               error=str(error)))  # fmt: skip
         _enqueue(job, settings)
         outcome = erasure.Outcome("continuing", erasure.Progress())
-    except (ClientError, BotoCoreError) as error:  # the queue refused the rest of the job: the caller retries
+    except erasure.aws_error_types() as error:  # the queue refused the rest of the job: the caller retries
         raise _queue_error(error) from error
     else:
         logger.info("Account erasure", extra=erasure.audit(job, outcome, seconds=time.monotonic() - started))
@@ -133,11 +125,13 @@ def erase_account(job: erasure.Job, settings: Settings, remaining_ms: Any) -> er
 def _enqueue(job: erasure.Job, settings: Settings) -> None:
     try:
         erasure.enqueue(sqs_client(), settings.erasure_queue_url, job, time.time())
-    except (ClientError, BotoCoreError) as error:
+    except erasure.aws_error_types() as error:
         raise _queue_error(error) from error
 
 
 def _queue_error(error: Exception) -> ApiError:
+    from botocore.exceptions import ClientError
+
     if isinstance(error, ClientError):
         return to_api_error(error, what="account erasure")
     logger.warning("AWS call failed", extra={"aws_error_code": type(error).__name__})

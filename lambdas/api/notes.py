@@ -15,15 +15,17 @@ import base64
 import re
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from api.aws import to_api_error
+from api.aws import aws_errors, to_api_error
 from api.errors import BadRequestError, ConflictError, NotFoundError
-from api.models import Note, NoteList, NoteRequest, NoteSummary, NoteUpdate
 from api.text import NOTE_ID_ALPHABET, NOTE_ID_PATTERN
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 # Same as stacks/names.py (RECORD_PARTITION_KEY, RECORD_SORT_KEY); a test keeps them equal.
 PARTITION_KEY = "sub"
@@ -74,15 +76,27 @@ def _timestamp(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _note(item: dict[str, Any]) -> Note:
-    return Note(
-        id=item[SORT_KEY]["S"].removeprefix(NOTE_PREFIX),
-        title=item["title"]["S"],
-        body=item["body"]["S"],
-        version=int(item["version"]["N"]),
-        created_at=item["created_at"]["S"],
-        updated_at=item["updated_at"]["S"],
-    )
+def _note(item: dict[str, Any]) -> dict[str, Any]:
+    """A stored note in the API's shape (api.models.NOTE)."""
+    return {
+        "id": item[SORT_KEY]["S"].removeprefix(NOTE_PREFIX),
+        "title": item["title"]["S"],
+        "body": item["body"]["S"],
+        "version": int(item["version"]["N"]),
+        "created_at": item["created_at"]["S"],
+        "updated_at": item["updated_at"]["S"],
+    }
+
+
+@contextmanager
+def _conditional_errors() -> Iterator[None]:
+    """A conditional write's ClientError as the caller should see it (_error)."""
+    from botocore.exceptions import ClientError  # loaded with the client
+
+    try:
+        yield
+    except ClientError as error:
+        raise _error(error) from error
 
 
 def _error(error: ClientError) -> Exception:
@@ -95,18 +109,21 @@ def _error(error: ClientError) -> Exception:
     return ConflictError(f"the note has version {stored['version']['N']}: read it again and apply your change to it")
 
 
-def create_note(dynamodb: Any, *, table: str, sub: str, request: NoteRequest, now: float | None = None) -> Note:
+def create_note(
+    dynamodb: Any, *, table: str, sub: str, title: str, body: str, now: float | None = None
+) -> dict[str, Any]:
+    """A new note at version 1 (title and body checked by api.models.NOTE_REQUEST)."""
     now = time.time() if now is None else now
     note_id = new_note_id(now)
     item = {
         **_key(sub, note_id),
-        "title": {"S": request.title},
-        "body": {"S": request.body},
+        "title": {"S": title},
+        "body": {"S": body},
         "version": {"N": "1"},
         "created_at": {"S": _timestamp(now)},
         "updated_at": {"S": _timestamp(now)},
     }
-    try:
+    with aws_errors("note"):
         # An id is 80 random bits past the millisecond: a collision is a bug, never an overwrite.
         dynamodb.put_item(
             TableName=table,
@@ -114,22 +131,18 @@ def create_note(dynamodb: Any, *, table: str, sub: str, request: NoteRequest, no
             ConditionExpression="attribute_not_exists(#sk)",
             ExpressionAttributeNames={"#sk": SORT_KEY},
         )
-    except ClientError as error:
-        raise to_api_error(error, what="note") from error
     return _note(item)
 
 
-def get_note(dynamodb: Any, *, table: str, sub: str, note_id: str) -> Note:
-    try:
+def get_note(dynamodb: Any, *, table: str, sub: str, note_id: str) -> dict[str, Any]:
+    with aws_errors("note"):
         found = dynamodb.get_item(TableName=table, Key=_key(sub, check_note_id(note_id)), ConsistentRead=True)
-    except ClientError as error:
-        raise to_api_error(error, what="note") from error
     if "Item" not in found:
         raise NotFoundError("note not found")
     return _note(found["Item"])
 
 
-def list_notes(dynamodb: Any, *, table: str, sub: str, limit: int, next_token: str | None) -> NoteList:
+def list_notes(dynamodb: Any, *, table: str, sub: str, limit: int, next_token: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "#pk = :sub AND begins_with(#sk, :kind)",
@@ -141,28 +154,28 @@ def list_notes(dynamodb: Any, *, table: str, sub: str, limit: int, next_token: s
     if next_token is not None:
         # The partition comes from the caller's token, whatever the page token says.
         params["ExclusiveStartKey"] = _key(sub, decode_page_token(next_token))
-    try:
+    with aws_errors("notes"):
         page = dynamodb.query(**params)
-    except ClientError as error:
-        raise to_api_error(error, what="notes") from error
     items = [
-        NoteSummary(
-            id=item[SORT_KEY]["S"].removeprefix(NOTE_PREFIX),
-            title=item["title"]["S"],
-            version=int(item["version"]["N"]),
-            updated_at=item["updated_at"]["S"],
-        )
+        {
+            "id": item[SORT_KEY]["S"].removeprefix(NOTE_PREFIX),
+            "title": item["title"]["S"],
+            "version": int(item["version"]["N"]),
+            "updated_at": item["updated_at"]["S"],
+        }
         for item in page.get("Items", [])
     ]
     more = "LastEvaluatedKey" in page and bool(items)
-    return NoteList(items=items, next_token=encode_page_token(items[-1].id) if more else None)
+    return {"items": items, "next_token": encode_page_token(items[-1]["id"]) if more else None}
 
 
 def update_note(
-    dynamodb: Any, *, table: str, sub: str, note_id: str, update: NoteUpdate, now: float | None = None
-) -> Note:
+    dynamodb: Any, *, table: str, sub: str, note_id: str, title: str, body: str, version: int,
+    now: float | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Title and body of the note, if it is still at `version` (409 if not, 404 if there is no such note)."""
     now = time.time() if now is None else now
-    try:
+    with _conditional_errors():
         answer = dynamodb.update_item(
             TableName=table,
             Key=_key(sub, check_note_id(note_id)),
@@ -170,14 +183,12 @@ def update_note(
             ConditionExpression="attribute_exists(#sk) AND #version = :expected",
             ExpressionAttributeNames={"#sk": SORT_KEY, "#title": "title", "#body": "body", "#version": "version",
                                       "#updated": "updated_at"},
-            ExpressionAttributeValues={":title": {"S": update.title}, ":body": {"S": update.body},
+            ExpressionAttributeValues={":title": {"S": title}, ":body": {"S": body},
                                        ":one": {"N": "1"}, ":now": {"S": _timestamp(now)},
-                                       ":expected": {"N": str(update.version)}},
+                                       ":expected": {"N": str(version)}},
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )  # fmt: skip
-    except ClientError as error:
-        raise _error(error) from error
     return _note(answer["Attributes"])
 
 
@@ -199,7 +210,5 @@ def delete_note(dynamodb: Any, *, table: str, sub: str, note_id: str, version: i
     }
     if values:
         params["ExpressionAttributeValues"] = values
-    try:
+    with _conditional_errors():
         dynamodb.delete_item(**params)
-    except ClientError as error:
-        raise _error(error) from error

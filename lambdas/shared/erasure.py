@@ -27,15 +27,13 @@ AWS behaviours relied on, with their sources:
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal, NamedTuple
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # Cognito Identity's IdentityId pattern (API Reference, DeleteIdentities).
@@ -47,6 +45,11 @@ DYNAMODB_BATCH = 25
 UNPROCESSED_ATTEMPTS = 5
 Step = Literal["objects", "records", "identity", "user"]
 STEPS: tuple[Step, ...] = ("objects", "records", "identity", "user")
+Initiator = Literal["self", "admin"]
+_UUID = re.compile(UUID_PATTERN[1:-1])
+_IDENTITY_ID = re.compile(IDENTITY_ID_PATTERN[1:-1])
+MAX_USERNAME_CHARS = 128
+MAX_IDENTITY_ID_CHARS = 55
 
 
 class ErasureError(Exception):
@@ -54,45 +57,90 @@ class ErasureError(Exception):
     The message names the step and the AWS error code, never the user."""
 
 
-class Job(BaseModel):
+class JobError(ValueError):
+    """A queue message that is not a job this code queued; the message names the field, never its value."""
+
+
+def aws_error_types() -> tuple[type[Exception], ...]:
+    """botocore's error classes, imported when an error is being handled: the module itself loads no botocore, so
+    importing it costs the API's cold start nothing (a client, and botocore with it, exists by then)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+# NamedTuples, not dataclasses or pydantic: the API imports this module at cold start (`make bench`).
+class Job(NamedTuple):
     """One account to erase: what a run needs, and what the queue carries to the worker."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    erasure_id: str = Field(pattern=UUID_PATTERN, description="Correlates the audit lines of one erasure")
-    sub: str = Field(pattern=UUID_PATTERN)
+    erasure_id: str  # correlates the audit lines of one erasure
+    sub: str
     # None: the user-pool user is gone already, or an admin erases data left behind by a deleted user.
-    username: str | None = Field(default=None, min_length=1, max_length=128)
-    identity_id: str | None = Field(default=None, max_length=55, pattern=IDENTITY_ID_PATTERN)
-    initiator: Literal["self", "admin"]
+    username: str | None
+    identity_id: str | None
+    initiator: Initiator
     requested_at: float
     # The final sweep: run no earlier than this (epoch seconds), once every credential issued before the deletion
     # has expired; a sweep schedules nothing after it.
     sweep_at: float | None = None
 
     @classmethod
-    def start(
-        cls, *, sub: str, username: str | None, identity_id: str | None, initiator: Literal["self", "admin"]
-    ) -> Job:
-        return cls(
-            erasure_id=str(uuid.uuid4()),
-            sub=sub,
-            username=username,
-            identity_id=identity_id,
-            initiator=initiator,
-            requested_at=time.time(),
-        )
+    def start(cls, *, sub: str, username: str | None, identity_id: str | None, initiator: Initiator) -> Job:
+        fields = {"erasure_id": str(uuid.uuid4()), "sub": sub, "username": username, "identity_id": identity_id,
+                  "initiator": initiator, "requested_at": time.time()}  # fmt: skip
+        return cls.checked(fields)
+
+    @classmethod
+    def checked(cls, fields: object) -> Job:
+        """A Job from its fields (a queue message's JSON object), every one checked; JobError names the first bad
+        field."""
+        if not isinstance(fields, dict):
+            raise JobError("job: must be a JSON object")
+        unknown = sorted(set(fields) - set(cls._fields))
+        if unknown:
+            raise JobError(f"job: unknown field {str(unknown[0])[:64]!r}")
+        for name in ("erasure_id", "sub", "initiator", "requested_at"):
+            if name not in fields:
+                raise JobError(f"{name}: Field required")
+        _check(fields, "erasure_id", lambda v: isinstance(v, str) and bool(_UUID.fullmatch(v)))
+        _check(fields, "sub", lambda v: isinstance(v, str) and bool(_UUID.fullmatch(v)))
+        _check(fields, "username", lambda v: v is None or (isinstance(v, str) and 0 < len(v) <= MAX_USERNAME_CHARS))
+        _check(fields, "identity_id", lambda v: v is None or (isinstance(v, str) and len(v) <= MAX_IDENTITY_ID_CHARS
+                                                              and bool(_IDENTITY_ID.fullmatch(v))))  # fmt: skip
+        _check(fields, "initiator", lambda v: v in ("self", "admin"))
+        _check(fields, "requested_at", _is_time)
+        _check(fields, "sweep_at", lambda v: v is None or _is_time(v))
+        return cls(**{"username": None, "identity_id": None, **fields})
+
+    @classmethod
+    def from_json(cls, text: str) -> Job:
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            raise JobError("job: not JSON") from None
+        return cls.checked(fields)
+
+    def to_json(self) -> str:
+        return json.dumps(self._asdict(), separators=(",", ":"))
 
     def sweep(self, delay_seconds: int, now: float) -> Job:
-        return self.model_copy(update={"sweep_at": now + delay_seconds})
+        return self._replace(sweep_at=now + delay_seconds)
 
     @property
     def prefix(self) -> str:
         return f"{PRIVATE_PREFIX}{self.sub}/"
 
 
-@dataclass(frozen=True)
-class Target:
+def _is_time(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 2**40
+
+
+def _check(fields: dict[str, Any], name: str, valid: Callable[[Any], bool]) -> None:
+    if not valid(fields.get(name)):
+        raise JobError(f"{name}: invalid")
+
+
+class Target(NamedTuple):
     """Where the user's data lives."""
 
     bucket: str
@@ -102,8 +150,7 @@ class Target:
     sort_key: str = "sk"
 
 
-@dataclass(frozen=True)
-class Clients:
+class Clients(NamedTuple):
     s3: Any
     dynamodb: Any
     identity: Any  # cognito-identity, signed: DeleteIdentities
@@ -122,16 +169,18 @@ class Deadline:
         return self._remaining_ms() > self._reserve_ms
 
 
-@dataclass
 class Progress:
     """What one run deleted, and how far it got (counts only: this goes to the audit log)."""
 
-    object_versions: int = 0
-    uploads: int = 0
-    records: int = 0
-    identity_deleted: bool = False
-    user_deleted: bool = False
-    done: list[Step] = field(default_factory=list)
+    __slots__ = ("done", "identity_deleted", "object_versions", "records", "uploads", "user_deleted")
+
+    def __init__(self, *, object_versions: int = 0, uploads: int = 0, records: int = 0) -> None:
+        self.object_versions = object_versions
+        self.uploads = uploads
+        self.records = records
+        self.identity_deleted = False
+        self.user_deleted = False
+        self.done: list[Step] = []
 
     @property
     def complete(self) -> bool:
@@ -172,8 +221,9 @@ def erase(job: Job, *, clients: Clients, target: Target, deadline: Deadline) -> 
 
 
 def _code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "Unknown"))
+    response = getattr(error, "response", None)  # a ClientError's
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", "Unknown"))
     return type(error).__name__  # a timeout or a connection error: BotoCoreError
 
 
@@ -207,11 +257,11 @@ def _erase_objects(s3: Any, bucket: str, prefix: str, deadline: Deadline, progre
         for upload in _unfinished_uploads(s3, bucket, prefix):
             try:
                 s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
-            except ClientError as error:
+            except aws_error_types() as error:
                 if _code(error) != "NoSuchUpload":
                     raise
             progress.uploads += 1
-    except (ClientError, BotoCoreError) as error:
+    except aws_error_types() as error:
         raise _failed("objects", error) from error
     return True
 
@@ -250,7 +300,7 @@ def _erase_records(dynamodb: Any, target: Target, sub: str, deadline: Deadline, 
             progress.records += len(keys)
             if not deadline.has_time():
                 return False
-    except (ClientError, BotoCoreError) as error:
+    except aws_error_types() as error:
         raise _failed("records", error) from error
 
 
@@ -272,7 +322,7 @@ def _delete_identity(identity: Any, identity_id: str | None, progress: Progress)
         return True
     try:
         answer = identity.delete_identities(IdentityIdsToDelete=[identity_id])
-    except (ClientError, BotoCoreError) as error:
+    except aws_error_types() as error:
         if _code(error) == "ResourceNotFoundException":
             return True
         raise _failed("identity", error) from error
@@ -291,7 +341,7 @@ def _delete_user(cognito: Any, user_pool_id: str, username: str | None, progress
         return True
     try:
         cognito.admin_delete_user(UserPoolId=user_pool_id, Username=username)
-    except (ClientError, BotoCoreError) as error:
+    except aws_error_types() as error:
         if _code(error) == "UserNotFoundException":
             return True
         raise _failed("user", error) from error
@@ -306,8 +356,7 @@ MAX_DELAY_SECONDS = 900
 State = Literal["complete", "continuing", "waiting"]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """complete: nothing is left (a sweep is queued after a first complete run); continuing: the rest is queued;
     waiting: a sweep that is not due yet went back to the queue."""
 
@@ -318,7 +367,7 @@ class Outcome:
 def enqueue(sqs: Any, queue_url: str, job: Job, now: float) -> None:
     """Queue `job` for the worker: at once, or as close to its sweep time as SQS allows."""
     delay = 0 if job.sweep_at is None else max(0, min(MAX_DELAY_SECONDS, int(job.sweep_at - now + 0.999)))
-    sqs.send_message(QueueUrl=queue_url, MessageBody=job.model_dump_json(), DelaySeconds=delay)
+    sqs.send_message(QueueUrl=queue_url, MessageBody=job.to_json(), DelaySeconds=delay)
 
 
 def run(

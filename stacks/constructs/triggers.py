@@ -21,14 +21,9 @@ from stacks.constructs.user_pool import login_domain_name, removal_policy
 
 # Cognito waits 5 s for a trigger and retries up to 3 times.
 TRIGGER_TIMEOUT = cdk.Duration.seconds(5)
-# The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
-# GetCSVHeader returns, less cognito:username and cognito:mfa_enabled). This pool defines no custom
-# attributes, so a migrated user may bring exactly these (the trigger drops the rest, which Cognito refuses).
-STANDARD_ATTRIBUTES = (
-    "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
-    "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale", "phone_number",
-    "phone_number_verified", "address", "updated_at",
-)  # fmt: skip
+# This pool defines no custom attributes, so a migrated user may bring exactly the standard ones (the trigger
+# drops the rest, which Cognito refuses).
+STANDARD_ATTRIBUTES = names.STANDARD_ATTRIBUTES
 # The old pool's only operations the migration trigger needs (lambdas/user_migration/aws.py).
 MIGRATION_ACTIONS = ["cognito-idp:AdminGetUser", "cognito-idp:AdminInitiateAuth"]
 
@@ -60,8 +55,9 @@ class Triggers(Construct):
                 "ALLOWED_EMAIL_DOMAINS": json.dumps(config.sign_up.allowed_email_domains),
                 "BLOCKED_EMAIL_DOMAINS": json.dumps(config.sign_up.blocked_email_domains),
             },
+            snapstart=config.snapstart,
         )
-        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, pre_sign_up.function)
+        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, pre_sign_up.target)
         # ListIdentityProviders: case-insensitive pools lowercase federated user names, so the exact
         # provider name to link with is looked up.
         self._pool_policy(
@@ -74,8 +70,9 @@ class Triggers(Construct):
             "post_confirmation",
             "Adds newly confirmed users to the default group",
             {"DEFAULT_GROUP": config.default_group},
+            snapstart=config.snapstart,
         )
-        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, post_confirmation.function)
+        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, post_confirmation.target)
         self._pool_policy(post_confirmation, ["cognito-idp:AdminAddUserToGroup"])
 
         if config.tokens.customise_access_token:
@@ -143,7 +140,9 @@ class Triggers(Construct):
             statements=[iam.PolicyStatement(actions=MIGRATION_ACTIONS, resources=[source_pool_arn])],
         ).attach_to_role(role)
 
-    def _function(self, label: str, package: str, description: str, environment: dict[str, str]) -> PythonFunction:
+    def _function(
+        self, label: str, package: str, description: str, environment: dict[str, str], *, snapstart: bool = False
+    ) -> PythonFunction:
         fn = PythonFunction(
             self,
             label,
@@ -156,6 +155,7 @@ class Triggers(Construct):
             memory_size=256,
             log_retention_days=self._config.log_retention_days,
             removal_policy=removal_policy(self._config),
+            snapstart=snapstart,
         )
         self.functions[label] = fn
         return fn

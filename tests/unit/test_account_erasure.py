@@ -12,7 +12,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -283,7 +283,7 @@ def test_a_run_interrupted_in_any_step_finishes_when_run_again(
 ) -> None:
     api = world.api
     clients, target = engine(api)
-    flaky = replace(clients, **{client: Flaky(getattr(clients, client), operation, code)})
+    flaky = clients._replace(**{client: Flaky(getattr(clients, client), operation, code)})
     bob_before = bob_snapshot(api)
 
     with pytest.raises(erasure.ErasureError, match=rf"^{step}: .*{code}"):
@@ -319,7 +319,7 @@ def test_a_run_out_of_time_part_way_continues_from_the_queue(world: World) -> No
     assert (first.state, first.progress.object_versions, first.progress.done) == ("continuing", 1000, [])
     [queued] = api.queued()
     assert len(api.versions(ALICE)) == 1205 - 1000
-    second = erasure.run(erasure.Job.model_validate(queued), clients=clients, target=target, deadline=FOREVER,
+    second = erasure.run(erasure.Job.checked(queued), clients=clients, target=target, deadline=FOREVER,
                          sqs=api.sqs, queue_url=api.queue_url, sweep_delay_seconds=SWEEP_DELAY_SECONDS)  # fmt: skip
     assert (second.state, second.progress.object_versions) == ("complete", 205)
     nothing_left(world)
@@ -335,7 +335,7 @@ def test_the_sweep_waits_then_erases_what_old_credentials_wrote_after_the_deleti
                        queue_url=api.queue_url, sweep_delay_seconds=SWEEP_DELAY_SECONDS, now=lambda: start)  # fmt: skip
     assert done.state == "complete"
     [sweep_message] = sent
-    sweep = erasure.Job.model_validate_json(sweep_message["MessageBody"])
+    sweep = erasure.Job.from_json(sweep_message["MessageBody"])
     assert sweep.sweep_at == pytest.approx(start + SWEEP_DELAY_SECONDS)
     assert sweep_message["DelaySeconds"] == erasure.MAX_DELAY_SECONDS
 
@@ -445,7 +445,7 @@ def test_the_worker_reports_a_failed_job_so_the_queue_offers_it_again(
             else {"s3": api.s3, "dynamodb": api.dynamodb, "cognito-idp": api.cognito, "sqs": api.sqs}[service]
         ),
     )
-    job = job_for(world).model_dump(mode="json")
+    job = job_for(world)._asdict()
     events = [{"Records": [{"messageId": "m1", "body": json.dumps(job)}]},
               {"Records": [{"messageId": "m2", "body": '{"sub": "not a job"}'}]}]  # fmt: skip
 

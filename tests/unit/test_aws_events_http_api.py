@@ -11,11 +11,13 @@ import pytest
 from werkzeug.test import Client
 
 from aws_events.http_api import (
+    Cors,
     GatewayAnswer,
     HttpApi,
     Request,
     Route,
     claim_string,
+    cors_from_template,
     gateway_path,
     http_api_event,
     lambda_response,
@@ -309,3 +311,60 @@ def test_the_wsgi_application_keeps_the_clients_encoding(gateway: HttpApi) -> No
     assert response.status_code == 200
     assert event["rawPath"] == "/files/a/b"  # the decoded `?` ends the path (row 2)
     assert (event["rawQueryString"], event["queryStringParameters"]) == ("x=1+2&x=3", {"x": "1 2,3"})
+
+
+# Row 15: CORS, as configured on the API.
+CORS = Cors(("https://app.example",), ("GET", "POST"), ("authorization", "content-type"), ("x-total",), 600)
+
+
+def _cors_gateway() -> HttpApi:
+    def sets_its_own_cors(event: dict[str, Any], _: object) -> dict[str, Any]:
+        return {"statusCode": 200, "headers": {"Access-Control-Allow-Origin": "*"}, "body": "{}"}
+
+    return HttpApi([Route("GET /files", ("api/files.read",))], sets_its_own_cors, verify=TOKENS.get, cors=CORS)
+
+
+def test_api_gateway_answers_preflights_itself_without_route_or_token() -> None:
+    preflight = (("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET"))
+    exchange = _cors_gateway().exchange(Request("OPTIONS", "/files", preflight))
+    refused = _cors_gateway().send(Request("OPTIONS", "/nowhere", (("Origin", "https://evil.example"),)))
+
+    assert exchange.event is None  # no function, no authorizer
+    assert (exchange.response.status, dict(exchange.response.headers)) == (204, {
+        "access-control-allow-origin": "https://app.example", "access-control-allow-methods": "GET,POST",
+        "access-control-allow-headers": "authorization,content-type", "access-control-max-age": "600",
+    })  # fmt: skip
+    assert (refused.status, refused.headers) == (204, ())
+
+
+def test_responses_to_an_allowed_origin_get_the_configured_headers_not_the_functions() -> None:
+    allowed = _cors_gateway().send(
+        Request("GET", "/files", (("Origin", "https://app.example"), ("Authorization", "alice")))
+    )
+    other = _cors_gateway().send(
+        Request("GET", "/files", (("Origin", "https://evil.example"), ("Authorization", "alice")))
+    )
+    denied = _cors_gateway().send(Request("GET", "/files", (("Origin", "https://app.example"),)))
+
+    assert dict(allowed.headers)["access-control-allow-origin"] == "https://app.example"
+    assert dict(allowed.headers)["access-control-expose-headers"] == "x-total"
+    assert not any(name.startswith("access-control-") for name, _ in other.headers)
+    assert (denied.status, dict(denied.headers)["access-control-allow-origin"]) == (401, "https://app.example")
+
+
+def test_cors_is_read_from_a_synthesized_template() -> None:
+    template = {"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"CorsConfiguration": {
+        "AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["authorization",
+        "content-type"], "ExposeHeaders": ["x-total"], "MaxAge": 600}}}}}  # fmt: skip
+
+    assert cors_from_template(template) == CORS
+    assert cors_from_template({"Resources": {}}) is None
+
+
+def test_an_exchange_records_what_the_access_log_needs(gateway: HttpApi) -> None:
+    refused = gateway.exchange(Request("GET", "/files"))
+    served = gateway.exchange(Request("GET", "/files", (("Authorization", "Bearer alice"),)))
+
+    assert (refused.event, refused.route_key, refused.authorizer_error) == (None, "GET /files", "401 Unauthorized")
+    assert served.event is not None
+    assert (served.event["routeKey"], served.integration_status, served.authorizer_error) == ("GET /files", 200, None)

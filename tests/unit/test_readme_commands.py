@@ -38,6 +38,8 @@ NOT_RUN = {
     "make deploy": "needs an account; its no-credential line is tested in test_make_targets.py",
     "make diff": "needs an account; its no-credential line is tested in test_make_targets.py",
     "make destroy": "needs an account; its no-credential line is tested in test_make_targets.py",
+    "make local": "it runs until stopped; tests/local/test_local_stack.py starts it on free ports and runs the journey",
+    "make local-stop": "tests/local/test_local_stack.py stops the stack it started",
 }
 
 
