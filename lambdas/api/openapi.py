@@ -33,7 +33,7 @@ STATUS_DESCRIPTIONS = {
     400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding, X-Id-Token",
     401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
     403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
-    404: "No such file, note or user",
+    404: "No such file or note",
     409: "The note has another version than the one the change is based on: read it again",
     413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
     415: "Request body is not application/json",

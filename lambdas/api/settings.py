@@ -20,7 +20,7 @@ _TABLE = Text(pattern=r"^[A-Za-z0-9_.-]{3,255}$")  # DynamoDB's table-name rules
 _POOL_ID = Text(max_length=55, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
 # Cognito Identity's IdentityPoolId pattern.
 _IDENTITY_POOL_ID = Text(max_length=55, pattern=r"^[\w-]+:[0-9a-f-]+$")
-_QUEUE_URL = Text(pattern=r"^https://\S+$")
+_QUEUE_URL = Text(pattern=r"^https?://\S+$")  # https on AWS; http from the local stack's moto (make local)
 # Until every credential issued before a deletion has expired (stacks/constructs/account_erasure.py).
 _SWEEP_DELAY_SECONDS = Integer(minimum=0, maximum=7 * 24 * 3600)
 _CLIENT_ID = Text(pattern=CLIENT_ID_PATTERN)

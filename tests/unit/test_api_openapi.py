@@ -88,7 +88,7 @@ def test_each_operation_documents_the_statuses_it_can_answer() -> None:
         "PUT /notes/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503],
         "DELETE /notes/{id}": [204, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503],
         "DELETE /me": [202, 204, 400, 401, 403, 422, 429, 500, 502, 503],
-        "DELETE /admin/users/{sub}": [202, 204, 400, 401, 403, 404, 422, 429, 500, 502, 503],
+        "DELETE /admin/users/{sub}": [202, 204, 400, 401, 403, 422, 429, 500, 502, 503],
     }
     assert "413" in operations()["POST /files/upload-url"]["responses"]
     assert f"{MAX_BODY_BYTES // 1024} KiB" in operations()["POST /files/upload-url"]["responses"]["413"]["description"]
