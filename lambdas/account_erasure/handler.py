@@ -56,7 +56,8 @@ def process(job: erasure.Job, context: Any, env: os._Environ[str] | dict[str, st
     progress = outcome.progress
     metrics.add_metric(name="ErasedObjectVersions", unit=MetricUnit.Count, value=progress.object_versions)
     metrics.add_metric(name="ErasedRecords", unit=MetricUnit.Count, value=progress.records)
-    if outcome.state == "complete" and job.sweep_at is None:
+    if outcome.state == "complete" and job.sweep_at is None and progress.found_anything:
+        # (A run that finds nothing follows up a DELETE /me that finished inline and counted it already.)
         metrics.add_metric(name="AccountErased", unit=MetricUnit.Count, value=1)
     if outcome.state == "complete" and job.sweep_at is not None and progress.found_anything:
         # Something was written with credentials issued before the deletion: worth knowing, and now gone.

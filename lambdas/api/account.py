@@ -34,6 +34,9 @@ MAX_ID_TOKEN_CHARS = 8192
 # DeleteObjects of up to 1,000 versions, each call bounded by the client's 2 s connect and 5 s read timeouts) and
 # the hand-off to the queue must still fit.
 API_RESERVE_SECONDS = 6.0
+# When the job queued at the start becomes visible to the worker: longer than the API function's timeout (10 s,
+# stacks/constructs/http_api.py; tests/infra/test_account_erasure.py compares them).
+HAND_OFF_DELAY_SECONDS = 30
 _PROVIDER = "cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
@@ -85,9 +88,10 @@ def username_of(cognito: Any, user_pool_id: str, sub: str) -> str | None:
 
 
 def erase_account(job: erasure.Job, settings: Settings, remaining_ms: Any) -> erasure.Outcome:
-    """Erase inline as far as the function's time allows; the queue gets the rest, or the final sweep.
+    """Queue the job for the worker, then erase inline as far as the function's time allows (erasure.start).
 
-    A step that fails inline does not fail the request: the job goes to the queue, whose worker retries it.
+    The queued job becomes visible once this invocation is surely over (HAND_OFF_DELAY_SECONDS exceeds the
+    function's timeout). A step that fails inline does not fail the request: the worker goes on with it.
     """
     metrics.add_metric(name="AccountErasureRequested", unit=MetricUnit.Count, value=1)
     started = time.monotonic()
@@ -96,21 +100,20 @@ def erase_account(job: erasure.Job, settings: Settings, remaining_ms: Any) -> er
     target = erasure.Target(bucket=settings.data_bucket, table=settings.records_table,
                             user_pool_id=settings.user_pool_id)  # fmt: skip
     try:
-        outcome = erasure.run(
+        outcome = erasure.start(
             job,
             clients=clients,
             target=target,
             deadline=erasure.Deadline(remaining_ms, API_RESERVE_SECONDS),
             sqs=sqs_client(),
             queue_url=settings.erasure_queue_url,
-            sweep_delay_seconds=settings.erasure_sweep_delay_seconds,
+            hand_off_delay_seconds=HAND_OFF_DELAY_SECONDS,
         )
-    except erasure.ErasureError as error:
+    except erasure.ErasureError as error:  # the queued job goes on from here
         logger.warning("Account erasure", extra=erasure.audit(job, None, seconds=time.monotonic() - started,
                                                               error=str(error)))  # fmt: skip
-        _enqueue(job, settings)
         outcome = erasure.Outcome("continuing", erasure.Progress())
-    except erasure.aws_error_types() as error:  # the queue refused the rest of the job: the caller retries
+    except erasure.aws_error_types() as error:  # the job could not be queued, nothing is erased: the caller retries
         raise _queue_error(error) from error
     else:
         logger.info("Account erasure", extra=erasure.audit(job, outcome, seconds=time.monotonic() - started))
@@ -120,13 +123,6 @@ def erase_account(job: erasure.Job, settings: Settings, remaining_ms: Any) -> er
     name = "AccountErased" if outcome.state == "complete" else "AccountErasureHandedOff"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     return outcome
-
-
-def _enqueue(job: erasure.Job, settings: Settings) -> None:
-    try:
-        erasure.enqueue(sqs_client(), settings.erasure_queue_url, job, time.time())
-    except erasure.aws_error_types() as error:
-        raise _queue_error(error) from error
 
 
 def _queue_error(error: Exception) -> ApiError:

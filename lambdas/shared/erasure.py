@@ -1,4 +1,4 @@
-"""Account erasure: everything a user owns, in the order docs/decisions/0017-account-erasure.md gives.
+"""Account erasure: everything a user owns, in the order docs/decisions/0017-account-deletion.md gives.
 
 1. every object version, delete marker and unfinished upload under `private/<sub>/` (the bucket is versioned);
 2. every item of the partition `<sub>` of the records table;
@@ -188,7 +188,10 @@ class Progress:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.object_versions or self.uploads or self.records or self.identity_deleted or self.user_deleted)
+        """Whether the run deleted data or the user. Not the identity: DeleteIdentities documents no "not found"
+        answer (Amazon Cognito Identity API Reference, DeleteIdentities: the per-identity errors are AccessDenied and
+        InternalServerError), so its success says nothing about whether the identity was still there."""
+        return bool(self.object_versions or self.uploads or self.records or self.user_deleted)
 
     def audit(self) -> dict[str, Any]:
         return {
@@ -364,10 +367,32 @@ class Outcome(NamedTuple):
     progress: Progress
 
 
-def enqueue(sqs: Any, queue_url: str, job: Job, now: float) -> None:
-    """Queue `job` for the worker: at once, or as close to its sweep time as SQS allows."""
-    delay = 0 if job.sweep_at is None else max(0, min(MAX_DELAY_SECONDS, int(job.sweep_at - now + 0.999)))
+def enqueue(sqs: Any, queue_url: str, job: Job, now: float, delay_seconds: int = 0) -> None:
+    """Queue `job` for the worker: after `delay_seconds`, or a sweep as close to its time as SQS allows."""
+    due = now + delay_seconds if job.sweep_at is None else job.sweep_at
+    delay = max(0, min(MAX_DELAY_SECONDS, int(due - now + 0.999)))
     sqs.send_message(QueueUrl=queue_url, MessageBody=job.to_json(), DelaySeconds=delay)
+
+
+def start(
+    job: Job,
+    *,
+    clients: Clients,
+    target: Target,
+    deadline: Deadline,
+    sqs: Any,
+    queue_url: str,
+    hand_off_delay_seconds: int,
+) -> Outcome:
+    """The API's run: queue the job first, due after `hand_off_delay_seconds` (longer than the caller's own
+    timeout), then erase as far as the deadline allows. Whatever happens to the caller afterwards, a timeout
+    included, the worker finishes the job, or finds nothing left, and schedules the final sweep.
+
+    Raises the AWS error when the job cannot be queued (nothing is erased then), ErasureError when a step fails.
+    """
+    enqueue(sqs, queue_url, job, time.time(), delay_seconds=hand_off_delay_seconds)
+    progress = erase(job, clients=clients, target=target, deadline=deadline)
+    return Outcome("complete" if progress.complete else "continuing", progress)
 
 
 def run(
@@ -381,7 +406,8 @@ def run(
     sweep_delay_seconds: int,
     now: Callable[[], float] = time.time,
 ) -> Outcome:
-    """Erase as far as the deadline allows and queue whatever remains: the rest of the job, or the final sweep.
+    """The worker's run: erase as far as the deadline allows and queue whatever remains, the rest of the job or the
+    final sweep.
 
     Raises ErasureError when a step fails (the caller queues the job again or lets the queue retry it).
     """

@@ -4,7 +4,7 @@
 queue; the worker goes on from where the erasure stands (every step is idempotent and rediscovers what is
 left) and queues a continuation of itself before its own time runs out. Once the user is deleted, one more
 job waits until every credential issued before the deletion has expired and sweeps the user's prefix and
-partition again (docs/decisions/0017-account-erasure.md).
+partition again (docs/decisions/0017-account-deletion.md).
 
 - Lambda polls the queue and invokes the worker synchronously; a message whose processing fails returns
   after the visibility timeout, and after MAX_RECEIVES attempts moves to the dead-letter queue, whose depth

@@ -6,7 +6,7 @@ the grants are reviewed where the data lives and name the resources directly.
 - `policy` (the API function): user objects under private/, the records table and ListUsers. The handler
   narrows every request to the caller's own `private/<sub>/` and partition.
 - `erasure` (the API function and the account-erasure worker): what account deletion needs beyond that
-  (docs/decisions/0017-account-erasure.md): every object version and unfinished upload under private/, the
+  (docs/decisions/0017-account-deletion.md): every object version and unfinished upload under private/, the
   items of a partition, the user's identity-pool identity, the user-pool user.
 
 `cognito-identity:DeleteIdentities` acts on no resource type, so its Resource is "*", scoped to this identity

@@ -94,6 +94,15 @@ def test_the_worker_gets_one_job_at_a_time_and_six_timeouts_of_visibility(synth:
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_the_job_queued_first_waits_until_the_api_invocation_is_over(synth: Synth) -> None:
+    # DELETE /me queues its job before erasing inline; the worker must not see it while the API still works on it.
+    from api.account import API_RESERVE_SECONDS, HAND_OFF_DELAY_SECONDS
+
+    timeout = api_function(synth)["Timeout"]
+    assert timeout < HAND_OFF_DELAY_SECONDS
+    assert timeout > API_RESERVE_SECONDS  # time for at least one page inline
+
+
 def test_api_and_worker_share_the_erasure_settings(synth: Synth) -> None:
     shared = ("DATA_BUCKET", "RECORDS_TABLE", "USER_POOL_ID", "IDENTITY_POOL_ID", "ERASURE_QUEUE_URL",
               "ERASURE_SWEEP_DELAY_SECONDS")  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from api import account
 from shared import erasure
 from tests.unit.api_env import (
     ALICE,
@@ -144,9 +145,25 @@ def test_delete_me_erases_every_version_upload_record_the_identity_and_the_user(
     assert (reply.status, reply.body) == (204, None)
     nothing_left(world)
     bob_untouched(api, bob_before)
-    # The final sweep waits in the queue until every credential issued before the deletion has expired.
+    # The job queued before the work waits until the API's invocation is surely over.
     assert api.queued() == []
     assert delayed(api) == 1
+
+
+def test_the_job_queued_first_finds_nothing_after_a_complete_delete_me_and_schedules_the_sweep(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(account, "HAND_OFF_DELAY_SECONDS", 0)
+    assert delete_me(world).status == 204
+    [job] = world.api.queued()
+
+    outcome = worker(monkeypatch, world.api, job)
+
+    assert outcome.state == "complete"
+    assert not outcome.progress.found_anything
+    # The final sweep now waits in the queue until every credential issued before the deletion has expired.
+    assert world.api.queued() == []
+    assert delayed(world.api) == 1
 
 
 def test_a_second_delete_me_after_a_complete_one_finds_nothing_and_succeeds(world: World) -> None:
@@ -219,6 +236,7 @@ def test_delete_me_needs_its_scope_and_a_user(world: World) -> None:
 def test_a_step_failing_inline_hands_the_job_to_the_worker(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     api = world.api
     api.identity.fail["DeleteIdentities"] = "InternalErrorException"
+    monkeypatch.setattr(account, "HAND_OFF_DELAY_SECONDS", 0)
 
     reply = delete_me(world)
 
@@ -393,7 +411,7 @@ def test_an_admin_erases_a_user_and_everything_but_the_identity(world: World) ->
     assert reply.status == 204
     assert api.versions(dave) == uploads(api, dave) == api.partition(dave) == []
     assert not user_exists(api, "dave")
-    # No token of Dave's: nothing can name his identity (docs/decisions/0017-account-erasure.md).
+    # No token of Dave's: nothing can name his identity (docs/decisions/0017-account-deletion.md).
     assert identity_id in api.identity.identities.values()
     assert len(api.partition(ALICE)) == 4
 
