@@ -712,7 +712,7 @@ def test_the_records_matrix_covers_the_issue_and_denies_every_cross_user_access(
     ids = {case.id for case in USER_RECORD_CASES}
     assert {case_id for listed in MATRIX.values() for case_id in listed} <= ids
     cross_user_allowed = []
-    counted = 0
+    counted = allowed = 0
     for profile, roles in ROLES_BY_PROFILE.items():
         synth: Synth = request.getfixturevalue(profile)
         found = results(synth)
@@ -725,6 +725,7 @@ def test_the_records_matrix_covers_the_issue_and_denies_every_cross_user_access(
                     continue
                 counted += 1
                 decision = found.cases[role.name, case.id]
+                allowed += decision == ALLOWED
                 keys = case.request.context.get(LEADING_KEYS)
                 own = case.request.context.get(TAG)
                 foreign = own is None or keys is None or any(key != own for key in keys)
@@ -732,7 +733,8 @@ def test_the_records_matrix_covers_the_issue_and_denies_every_cross_user_access(
                 if decision == ALLOWED and foreign and (writes or not grants.read_all_records):
                     cross_user_allowed.append(f"{profile}/{role.name}/{case.id}")
     summary = (
-        f"records table: {counted} role x case decisions on the table, {len(cross_user_allowed)} cross-user allowed"
+        f"records table: {counted} role x case decisions on the table ({allowed} allowed, {counted - allowed} "
+        f"denied), {len(cross_user_allowed)} cross-user allowed"
     )
     warnings.warn(IamCaseCounts(summary), stacklevel=1)
     assert counted > 0
