@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 # Other Python versions the unit tests run on in `make test` (README "Supported Python versions").
-EXTRA_PYTHONS ?= 3.12 3.13
+EXTRA_PYTHONS ?= 3.13
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
@@ -86,7 +86,7 @@ test: setup lint ## lint, type-check, every test, synth of every profile, destru
 	$(MAKE) --no-print-directory test-pythons
 
 # tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
-test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.12 3.13)
+test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)
 	$(BIN)/python -m scripts.pythons $(EXTRA_PYTHONS)
 
 # Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,

@@ -20,6 +20,8 @@ import pytest
 
 from tests.support import REPO, synth_profile
 
+pytestmark = pytest.mark.runs_make
+
 AWS_TARGETS = ("aws-check", "bootstrap", "preflight", "deploy", "diff", "destroy", "export-users", "import-users")
 
 

@@ -25,6 +25,8 @@ from stacks.names import API_ROUTES
 from tests.support import REPO
 from tests.unit.test_make_targets import lines, make, phony_targets, scrubbed_env
 
+pytestmark = pytest.mark.runs_make
+
 README = REPO / "README.md"
 # Run for real: need no account (and no credentials are set).
 OFFLINE = {"make synth", "make help", "make synth ENV=nope"}
