@@ -4,8 +4,11 @@ measured in the same run (bench.rounds: fresh interpreters, interleaved rounds, 
 Run: `python -m bench api`. Baselines: a bare interpreter, the Powertools Logger import, an empty handler decorated
 like ours, and the floor of a first GET /files: the Logger and Metrics import, one boto3 S3 client configured as
 the API's, and the same ListObjectsV2 answered by botocore's Stubber (no network; parameter validation still
-runs). For reference, the pieces the API no longer loads: Powertools' resolver (with and without its validation),
-a pydantic model, boto3 alone. Events are built by aws_events.http_api, as API Gateway delivers them.
+runs). For reference (decision 18), the alternatives to the API's own routing and validation, each answering the
+same first GET /me: Powertools' resolver, the resolver with its validation and a pydantic response model, and the
+resolver with a pydantic model validated in the route; also pydantic alone, boto3 alone and with one S3 client.
+The alternatives are lower bounds: one route, no settings or claims model. Events are built by
+aws_events.http_api, as API Gateway delivers them.
 """
 
 from __future__ import annotations
@@ -70,14 +73,6 @@ metrics = Metrics()
 def lambda_handler(event, context):
     return {"statusCode": 200, "body": "{}"}
 """
-RESOLVER = """
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-app = APIGatewayHttpResolver(enable_validation=VALIDATION)
-@app.get("/me")
-def me() -> dict[str, str]:
-    return {"sub": "x"}
-"""
 PYDANTIC_MODEL = """
 from aws_lambda_powertools import Logger, Metrics
 from pydantic import BaseModel
@@ -85,6 +80,13 @@ class Me(BaseModel):
     sub: str
     groups: list[str]
 """
+# The alternatives to api.router/api.schema (decision 18): Powertools' resolver with one route, answering GET /me.
+ROUTE = "@app.get('/me')\ndef me() -> {returns}:\n    return {body}"
+RESOLVER_ROUTES = {
+    "plain": ROUTE.format(returns="dict", body="{'sub': SUB, 'groups': ['users']}"),
+    "validating": ROUTE.format(returns="Me", body="Me(sub=SUB, groups=['users'])"),
+    "in_route": ROUTE.format(returns="dict", body="Me.model_validate({'sub': SUB, 'groups': ['users']}).model_dump()"),
+}
 
 
 def event(route: str, path: str, *, claims: bool = True, **request: Any) -> dict[str, Any]:
@@ -107,6 +109,24 @@ def first_request(sent: dict[str, Any], *, setup: str = "") -> str:
     )
 
 
+def resolver_first_me(route: str, *, validation: bool, pydantic: bool) -> str:
+    """Logger and Metrics, the resolver with one route (RESOLVER_ROUTES), and its first GET /me."""
+    sent = event("GET /me", "/me")
+    return "\n".join(
+        [
+            "import json",
+            PYDANTIC_MODEL if pydantic else "from aws_lambda_powertools import Logger, Metrics",
+            "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver",
+            f"SUB = {SUB!r}",
+            f"app = APIGatewayHttpResolver(enable_validation={validation})",
+            RESOLVER_ROUTES[route],
+            CONTEXT,
+            f"response = app.resolve(json.loads({json.dumps(sent)!r}), context)",
+            "assert response['statusCode'] == 200, response",
+        ]
+    )
+
+
 def scripts() -> list[Script]:
     files = event("GET /files", "/files")
     stub_handler_client = "from api import aws\ns3 = aws.s3_client()\n" + STUB_LISTING.replace("COUNT", "1")
@@ -119,13 +139,16 @@ def scripts() -> list[Script]:
             f"s3.list_objects_v2(Bucket={ENV['DATA_BUCKET']!r}, Prefix='private/{SUB}/', MaxKeys=100)",
         ]
     )
-    resolver, validating = RESOLVER.replace("VALIDATION", "False"), RESOLVER.replace("VALIDATION", "True")
+    resolver = resolver_first_me("plain", validation=False, pydantic=False)
+    validating = resolver_first_me("validating", validation=True, pydantic=True)
+    in_route = resolver_first_me("in_route", validation=False, pydantic=True)
     return [
         Script("python", "python -c pass", "pass", ENV),
         Script("logger", "import Powertools Logger  [baseline]", "from aws_lambda_powertools import Logger", ENV),
         Script("empty", "empty handler (Logger + Metrics decorators)", EMPTY_HANDLER, ENV),
-        Script("resolver", "ref: Powertools APIGatewayHttpResolver, one route", resolver, ENV),
-        Script("validating", "ref: the same with enable_validation=True", validating, ENV),
+        Script("resolver", "ref: Powertools resolver, first GET /me", resolver, ENV),
+        Script("validating", "ref: validating resolver, pydantic response model, first GET /me", validating, ENV),
+        Script("in_route", "ref: resolver, pydantic model validated in the route, first GET /me", in_route, ENV),
         Script("pydantic", "ref: pydantic, one model", PYDANTIC_MODEL, ENV),
         Script("boto3", "ref: import boto3", "import boto3", ENV),
         Script("s3", "ref: boto3 and one S3 client", S3_CLIENT, ENV),
@@ -140,9 +163,10 @@ COLD_ROWS = [
     Row("python", "cold python -c pass", "logger"),
     Row("logger", "cold import Powertools Logger  [baseline]", "logger"),
     Row("empty", "cold empty handler (Logger + Metrics decorators)", "logger"),
-    Row("resolver", "cold ref: Powertools APIGatewayHttpResolver, one route (not used)", "logger"),
-    Row("validating", "cold ref: the same with enable_validation=True (not used)", "logger"),
-    Row("pydantic", "cold ref: Logger, Metrics and one pydantic model (not used)", "logger"),
+    Row("resolver", "cold ref: Powertools APIGatewayHttpResolver, one route + first GET /me", "logger"),
+    Row("validating", "cold ref: the same, enable_validation=True, pydantic response model", "logger"),
+    Row("in_route", "cold ref: the resolver, a pydantic model validated in the route", "logger"),
+    Row("pydantic", "cold ref: Logger, Metrics and one pydantic model (import only)", "logger"),
     Row("boto3", "cold ref: import boto3", "logger"),
     Row("s3", "cold ref: boto3 and one S3 client", "logger"),
     Row("import", "cold import api.handler", "logger", 3.5),
@@ -196,7 +220,8 @@ def warm(options: Options) -> list[str]:
     with _quiet():  # before the import: the Logger binds the stdout of its creation
         series = _warm_series(options)
     return table(
-        f"HTTP API Lambda: warm request (per call, {options.rounds} interleaved rounds; ratio to the empty handler)",
+        f"HTTP API Lambda: warm request (per call, {options.clock} clock, {options.rounds} interleaved rounds; "
+        "ratio to the empty handler)",
         series,
         [
             Row("empty", "warm empty handler (Logger + Metrics decorators)  [baseline]", "empty"),

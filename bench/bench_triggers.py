@@ -209,7 +209,8 @@ def warm(options: Options) -> list[str]:
     with _quiet():  # before the imports: each Logger binds the stdout of its creation
         series = _warm_series(options)
     verdicts = table(
-        f"Cognito triggers: warm invocation (per call, {options.rounds} rounds; ratio to the empty handler)",
+        f"Cognito triggers: warm invocation (per call, {options.clock} clock, {options.rounds} rounds; "
+        "ratio to the empty handler)",
         series,
         [
             Row("bare", "warm bare function, event copy only (no Powertools)", None),

@@ -7,7 +7,8 @@ layer). One unrecorded pass warms the file cache, then every round runs every sc
 order (seeded, the seed printed). The time of a script is the CPU time (user + system) of its process, which
 another process on the machine slows far less than it slows the wall clock; the wall clock is shown beside it.
 
-Warm invocations: each round times one batch of calls of every callable, again in a fresh random order.
+Warm invocations: each round times one batch of calls of every callable, again in a fresh random order, on the
+same clock (with `cpu`, the CPU time of this process, so another process's load does not count as our latency).
 
 A ratio is taken within each round (measured / baseline of the same round), then its median and range over the
 rounds are reported: a burst of load shifts a round's baseline and measurement together.
@@ -131,18 +132,19 @@ def _run(script: Script, asset: Path) -> Sample:
 
 
 def run_warm(calls: Mapping[str, tuple[Callable[[], object], int]], options: Options) -> Series:
-    """Per-call time (microseconds) of one batch of each callable per round, after one warm-up call each;
-    `calls` maps a key to the callable and its batch size."""
+    """Per-call time (microseconds, on the options' clock) of one batch of each callable per round, after one
+    warm-up call each; `calls` maps a key to the callable and its batch size."""
+    clock = time.process_time if options.clock == "cpu" else time.perf_counter
     for call, _ in calls.values():
         call()
     values: dict[str, list[float]] = {key: [] for key in calls}
     for order in orders(list(calls), options.rounds, options.seed):
         for key in order:
             call, batch = calls[key]
-            start = time.perf_counter()
+            start = clock()
             for _ in range(batch):
                 call()
-            values[key].append((time.perf_counter() - start) / batch * 1e6)
+            values[key].append((clock() - start) / batch * 1e6)
     return Series(values, "us")
 
 
