@@ -35,7 +35,7 @@ MAX_ID_TOKEN_CHARS = 8192
 # the hand-off to the queue must still fit.
 API_RESERVE_SECONDS = 6.0
 # When the job queued at the start becomes visible to the worker: longer than the API function's timeout (10 s,
-# stacks/constructs/http_api.py; tests/infra/test_account_erasure.py compares them).
+# stacks/constructs/http_api.py; tests/infra/test_erasure_queue.py compares them).
 HAND_OFF_DELAY_SECONDS = 30
 _PROVIDER = "cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
