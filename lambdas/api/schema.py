@@ -2,7 +2,7 @@
 OpenAPI document as JSON Schema (2020-12, the dialect of OpenAPI 3.1).
 
 Plain Python, not pydantic: importing pydantic and building its models costs more than a whole cold start of this
-function may add (decision 16, measured by `make bench`). Only what the API uses is here: strings with a length
+function may add (decision 18, measured by `make bench`). Only what the API uses is here: strings with a length
 and a pattern, bounded integers, booleans, lists, string maps, nullable values and objects with fixed properties.
 A request value is checked strictly: no coercion, no extra properties. Messages name the rule, never the value.
 """

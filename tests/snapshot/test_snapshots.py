@@ -39,9 +39,13 @@ def test_template_snapshot(synth: Synth, stack: str, snapshot_json: SnapshotAsse
 
 def test_normalise_masks_asset_hashes_only() -> None:
     version = "FnCurrentVersion15173D6B5f9d13e501593891c68256fc3601197c"
-    template = {"Code": {"S3Key": f"{'ab' * 32}.zip"}, "Name": "keep", "Short": "abc123",
-                "Alias": {"FunctionVersion": {"Fn::GetAtt": [version, "Version"]}},
-                "FnServiceRole15173D6B": "keep"}  # fmt: skip
+    template = {
+        "Code": {"S3Key": f"{'ab' * 32}.zip"},
+        "Name": "keep",
+        "Short": "abc123",
+        "Alias": {"FunctionVersion": {"Fn::GetAtt": [version, "Version"]}},
+        "FnServiceRole15173D6B": "keep",
+    }
     assert normalise(template) == {
         "Code": {"S3Key": "<asset-hash>.zip"},
         "Name": "keep",

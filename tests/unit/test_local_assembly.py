@@ -18,6 +18,7 @@ from stacks.constructs.http_api import ACCESS_LOG_FORMAT
 from tests.support import Synth
 
 POOL_ID = "us-east-1_LocalPool9"
+INTEGRATION = "AWS::ApiGatewayV2::Integration"
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +64,14 @@ def test_with_snapstart_the_triggers_and_the_api_resolve_through_the_live_alias(
     # Given a profile with SnapStart: the pool's triggers and the API's integration name each function's `live`
     # alias (a Ref), not the function's ARN
     assert full.config.snapstart
-    stacks = tuple(Stack(sid, full.stack_names[sid], template) for sid, template in full.templates.items())
+    stacks = tuple(Stack(stack_id, full.stack_names[stack_id], t) for stack_id, t in full.templates.items())
     assembly = Assembly("full", "us-east-1", stacks)
     functions = {logical_id: properties["Handler"] for _, logical_id, properties in
                  assembly.resources("AWS::Lambda::Function")}  # fmt: skip
     # When the local stack looks for the functions behind them
     triggers = trigger_functions(assembly)
     api = assembly.stack(names.API_STACK)
-    integrations = [api.function_behind(p["IntegrationUri"])
-                    for _, p in api.resources("AWS::ApiGatewayV2::Integration")]  # fmt: skip
+    integrations = [api.function_behind(p["IntegrationUri"]) for _, p in api.resources(INTEGRATION)]
     # Then it finds the functions themselves, whose workers it runs
     assert functions[triggers["PreSignUp"]] == "pre_sign_up.handler.lambda_handler"
     assert functions[triggers["PostConfirmation"]] == "post_confirmation.handler.lambda_handler"
