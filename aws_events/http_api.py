@@ -66,8 +66,8 @@ Behaviours, each with its sources:
 
 Not captured anywhere we could find, so chosen here and marked as assumptions:
 - bytes that are not UTF-8 after decoding a path are answered 400, like row 3;
-- such bytes in a query value become U+FFFD in queryStringParameters (the API handler reads keys from
-  rawQueryString and refuses them there);
+- such bytes in a query value become U+FFFD in queryStringParameters (the API handler reads its parameters
+  from rawQueryString and refuses them there);
 - Content-Type media types compare case-insensitively for row 10 (RFC 9110 says they are);
 - `jwt.scopes` lists the token's `scope` claim, as AWS's sample events show, and is null for tokens without one
   (the API handler reads the `scope` claim and accepts both);

@@ -1,11 +1,13 @@
-"""The HTTP API Lambda: cold import time of its handler and warm time per request.
+"""The HTTP API Lambda: its cold start (import, then the first request) and its warm requests, against baselines
+measured in the same run (bench.rounds: fresh interpreters, interleaved rounds, ratios within each round).
 
-Run: `python -m bench api`. Baselines come from the same run: a bare interpreter, the Powertools Logger
-import, an empty handler decorated like ours (Logger + Metrics, then + Tracer, whose X-Ray SDK import is
-most of our cold start), and an empty APIGatewayHttpResolver with one validated route (the event-handler
-floor every route stands on). GET /files uses the handler's own
-S3 client with botocore's Stubber attached (no network; parameter validation and response parsing still
-run); POST /files/upload-url signs locally. Tracing is disabled, as in tests. Events are built by
+Run: `python -m bench api`. Baselines: a bare interpreter, the Powertools Logger import, an empty handler decorated
+like ours, and the floor of a first GET /files: the Logger and Metrics import, one boto3 S3 client configured as
+the API's, and the same ListObjectsV2 answered by botocore's Stubber (no network; parameter validation still
+runs). For reference (decision 18), the alternatives to the API's own routing and validation, each answering the
+same first GET /me: Powertools' resolver, the resolver with its validation and a pydantic response model, and the
+resolver with a pydantic model validated in the route; also pydantic alone, boto3 alone and with one S3 client.
+The alternatives are lower bounds: one route, no settings or claims model. Events are built by
 aws_events.http_api, as API Gateway delivers them.
 """
 
@@ -15,24 +17,53 @@ import contextlib
 import json
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_events.http_api import Request, Route, http_api_event
-from bench.timing import LAMBDA_ENV, FakeContext, cold_import_ms, per_call_us, table
+from bench.rounds import Options, Row, Script, Series, footer, header, run_cold, run_warm, table
+from bench.timing import FakeContext
+from tests.unit.function_env import function_env
 
-CALLS = 2_000
-AWS_CALLS = 300  # each stubbed call needs a queued response
-
-ENV = {
-    "DATA_BUCKET": "cognito-ref-bench-data",
-    "USER_POOL_ID": "us-east-1_T3stP00l1",
-    "CLIENT_IDS": json.dumps(["4m1ht8rqp0webclient0000001"]),
-    "UPLOAD_CONTENT_TYPES": json.dumps(["image/png", "text/plain"]),
-    "UPLOAD_MAX_BYTES": "10485760",
-    "RESOURCE_SERVER_IDENTIFIER": "cognito-ref-api",
-    **LAMBDA_ENV,
+ENV = function_env("api")
+SUB = "0b4c5d6e-7f80-4912-a3b4-c5d6e7f80912"
+CLAIMS = {
+    "sub": SUB,
+    "token_use": "access",
+    "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{ENV['USER_POOL_ID']}",
+    "client_id": json.loads(ENV["CLIENT_IDS"])[0],
+    "username": "alice",
+    "scope": "cognito-ref-api/profile.read cognito-ref-api/files.read cognito-ref-api/files.write",
+    "cognito:groups": ["users"],
+    "exp": 1718003600,
 }
+WARM_CALLS = 2_000
+WARM_AWS_CALLS = 300  # each stubbed call needs a queued response
+
+CONTEXT = (
+    "context = type('Context', (), {'function_name': 'bench', 'memory_limit_in_mb': 256, 'aws_request_id': 'bench',"
+    " 'invoked_function_arn': 'arn:aws:lambda:us-east-1:123456789012:function:bench'})()"
+)
+LISTING = (
+    f"{{'Contents': [{{'Key': f'private/{SUB}/file-{{i}}.txt', 'Size': 1024, 'ETag': '\"e\"',"
+    " 'LastModified': datetime(2024, 6, 10, tzinfo=timezone.utc)} for i in range(10)], 'IsTruncated': False,"
+    " 'KeyCount': 10}"
+)
+STUB_LISTING = f"""
+from datetime import datetime, timezone
+from botocore.stub import Stubber
+stubber = Stubber(s3)
+for _ in range(COUNT):
+    stubber.add_response('list_objects_v2', {LISTING})
+stubber.activate()
+"""
+# The S3 client as api.aws builds it.
+S3_CLIENT = """
+import boto3
+from botocore.config import Config
+s3 = boto3.client('s3', config=Config(
+    connect_timeout=2, read_timeout=5, retries={'mode': 'standard', 'max_attempts': 3},
+    signature_version='s3v4', s3={'addressing_style': 'virtual'}))
+"""
 EMPTY_HANDLER = """
 from aws_lambda_powertools import Logger, Metrics
 logger = Logger()
@@ -42,59 +73,112 @@ metrics = Metrics()
 def lambda_handler(event, context):
     return {"statusCode": 200, "body": "{}"}
 """
-EMPTY_TRACED = """
-from aws_lambda_powertools import Logger, Metrics, Tracer
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
-@logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event, context):
-    return {"statusCode": 200, "body": "{}"}
-"""
-EMPTY_RESOLVER = """
+PYDANTIC_MODEL = """
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-logger = Logger()
-metrics = Metrics()
-app = APIGatewayHttpResolver(enable_validation=True)
-@app.get("/me")
-def me() -> dict[str, str]:
-    return {"sub": "x"}
-@logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
-def lambda_handler(event, context):
-    return app.resolve(event, context)
+from pydantic import BaseModel
+class Me(BaseModel):
+    sub: str
+    groups: list[str]
 """
-
-
-def _with_env(statement: str) -> str:
-    return f"import os; os.environ.update({ENV!r}); {statement}"
-
-
-CLAIMS = {
-    "sub": "0b4c5d6e-7f80-4912-a3b4-c5d6e7f80912",
-    "token_use": "access",
-    "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_T3stP00l1",
-    "client_id": "4m1ht8rqp0webclient0000001",
-    "username": "alice",
-    "scope": "cognito-ref-api/profile.read cognito-ref-api/files.read cognito-ref-api/files.write",
-    "cognito:groups": ["users"],
-    "exp": 1718003600,
+# The alternatives to api.router/api.schema (decision 18): Powertools' resolver with one route, answering GET /me.
+ROUTE = "@app.get('/me')\ndef me() -> {returns}:\n    return {body}"
+RESOLVER_ROUTES = {
+    "plain": ROUTE.format(returns="dict", body="{'sub': SUB, 'groups': ['users']}"),
+    "validating": ROUTE.format(returns="Me", body="Me(sub=SUB, groups=['users'])"),
+    "in_route": ROUTE.format(returns="dict", body="Me.model_validate({'sub': SUB, 'groups': ['users']}).model_dump()"),
 }
 
 
-def _event(route: str, path: str, *, claims: bool = True, **request: Any) -> dict[str, Any]:
+def event(route: str, path: str, *, claims: bool = True, **request: Any) -> dict[str, Any]:
     """The event API Gateway delivers for a request on `route` (the JWT authorizer passed `CLAIMS`)."""
     sent = Request.build(route.split(" ")[0], path, token="eyJ.bench.token" if claims else None, **request)
     return http_api_event(sent, route=Route(route, ("x",) if claims else None), claims=CLAIMS if claims else None)
 
 
-def _invoker(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Callable[[], object]:
+def first_request(sent: dict[str, Any], *, setup: str = "") -> str:
+    """Lambda's init (the handler's import) and the first invocation, as one script."""
+    return "\n".join(
+        [
+            "import json",
+            "import api.handler as handler",
+            setup,
+            CONTEXT,
+            f"response = handler.lambda_handler(json.loads({json.dumps(sent)!r}), context)",
+            "assert response['statusCode'] == 200, response",
+        ]
+    )
+
+
+def resolver_first_me(route: str, *, validation: bool, pydantic: bool) -> str:
+    """Logger and Metrics, the resolver with one route (RESOLVER_ROUTES), and its first GET /me."""
+    sent = event("GET /me", "/me")
+    return "\n".join(
+        [
+            "import json",
+            PYDANTIC_MODEL if pydantic else "from aws_lambda_powertools import Logger, Metrics",
+            "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver",
+            f"SUB = {SUB!r}",
+            f"app = APIGatewayHttpResolver(enable_validation={validation})",
+            RESOLVER_ROUTES[route],
+            CONTEXT,
+            f"response = app.resolve(json.loads({json.dumps(sent)!r}), context)",
+            "assert response['statusCode'] == 200, response",
+        ]
+    )
+
+
+def scripts() -> list[Script]:
+    files = event("GET /files", "/files")
+    stub_handler_client = "from api import aws\ns3 = aws.s3_client()\n" + STUB_LISTING.replace("COUNT", "1")
+    floor = "\n".join(
+        [
+            "from aws_lambda_powertools import Logger, Metrics",
+            "Logger(); Metrics()",
+            S3_CLIENT,
+            STUB_LISTING.replace("COUNT", "1"),
+            f"s3.list_objects_v2(Bucket={ENV['DATA_BUCKET']!r}, Prefix='private/{SUB}/', MaxKeys=100)",
+        ]
+    )
+    resolver = resolver_first_me("plain", validation=False, pydantic=False)
+    validating = resolver_first_me("validating", validation=True, pydantic=True)
+    in_route = resolver_first_me("in_route", validation=False, pydantic=True)
+    return [
+        Script("python", "python -c pass", "pass", ENV),
+        Script("logger", "import Powertools Logger  [baseline]", "from aws_lambda_powertools import Logger", ENV),
+        Script("empty", "empty handler (Logger + Metrics decorators)", EMPTY_HANDLER, ENV),
+        Script("resolver", "ref: Powertools resolver, first GET /me", resolver, ENV),
+        Script("validating", "ref: validating resolver, pydantic response model, first GET /me", validating, ENV),
+        Script("in_route", "ref: resolver, pydantic model validated in the route, first GET /me", in_route, ENV),
+        Script("pydantic", "ref: pydantic, one model", PYDANTIC_MODEL, ENV),
+        Script("boto3", "ref: import boto3", "import boto3", ENV),
+        Script("s3", "ref: boto3 and one S3 client", S3_CLIENT, ENV),
+        Script("floor", "floor: Logger, Metrics, S3 client, one stubbed ListObjectsV2", floor, ENV),
+        Script("import", "import api.handler", "import api.handler", ENV),
+        Script("me", "import api.handler + first GET /me", first_request(event("GET /me", "/me")), ENV),
+        Script("files", "import api.handler + first GET /files", first_request(files, setup=stub_handler_client), ENV),
+    ]  # fmt: skip
+
+
+COLD_ROWS = [
+    Row("python", "cold python -c pass", "logger"),
+    Row("logger", "cold import Powertools Logger  [baseline]", "logger"),
+    Row("empty", "cold empty handler (Logger + Metrics decorators)", "logger"),
+    Row("resolver", "cold ref: Powertools APIGatewayHttpResolver, one route + first GET /me", "logger"),
+    Row("validating", "cold ref: the same, enable_validation=True, pydantic response model", "logger"),
+    Row("in_route", "cold ref: the resolver, a pydantic model validated in the route", "logger"),
+    Row("pydantic", "cold ref: Logger, Metrics and one pydantic model (import only)", "logger"),
+    Row("boto3", "cold ref: import boto3", "logger"),
+    Row("s3", "cold ref: boto3 and one S3 client", "logger"),
+    Row("import", "cold import api.handler", "logger", 3.5),
+    Row("me", "cold import api.handler + first GET /me", "logger", 3.5),
+    Row("floor", "cold floor: Logger, Metrics, S3 client, stubbed ListObjectsV2  [baseline]", "floor"),
+    Row("files", "cold import api.handler + first GET /files (stubbed S3)", "floor", 1.15),
+]
+
+
+def _invoker(handler: Callable[[dict[str, Any], Any], Any], sent: dict[str, Any]) -> Callable[[], object]:
     """Each call gets its own copy of the event, as a fresh invocation would."""
-    raw = json.dumps(event)
-    context = FakeContext()
+    raw, context = json.dumps(sent), FakeContext()
 
     def invoke() -> object:
         response = handler(json.loads(raw), context)
@@ -111,78 +195,50 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _stub_listing(client: Any, count: int) -> None:
-    from botocore.stub import Stubber
-
-    prefix = "private/0b4c5d6e-7f80-4912-a3b4-c5d6e7f80912/"
-    objects = [
-        {"Key": f"{prefix}file-{i}.txt", "Size": 1024, "LastModified": datetime(2024, 6, 10, tzinfo=UTC), "ETag": '"e"'}
-        for i in range(10)
-    ]
-    stubber = Stubber(client)
-    for _ in range(count):
-        stubber.add_response("list_objects_v2", {"Contents": objects, "IsTruncated": False, "KeyCount": 10})
-    stubber.activate()
-
-
-def _namespace(source: str) -> dict[str, Any]:
+def _warm_series(options: Options) -> Series:
+    os.environ.update(ENV)
     namespace: dict[str, Any] = {}
-    exec(source, namespace)
-    return namespace
-
-
-def _warm_rows() -> list[tuple[str, float, str, float | None]]:
-    me = _event("GET /me", "/me")
-    floor = per_call_us(_invoker(_namespace(EMPTY_HANDLER)["lambda_handler"], me), calls=CALLS)
-    resolver = per_call_us(_invoker(_namespace(EMPTY_RESOLVER)["lambda_handler"], me), calls=CALLS)
-
+    exec(EMPTY_HANDLER, namespace)
     from api import aws, handler
 
-    _stub_listing(aws.s3_client(), AWS_CALLS * 5 + 1)  # per_call_us: one warm-up call, then 5 repeats
-    rows: list[tuple[str, float, str, float | None]] = [
-        ("warm empty handler (Logger + Metrics)  [baseline]", floor, "us", 1.0),
-        ("warm empty APIGatewayHttpResolver, one validated route", resolver, "us", resolver / floor),
-    ]
-    for label, event, calls in (
-        ("GET /health", _event("GET /health", "/health", claims=False), CALLS),
-        ("GET /me", me, CALLS),
-        (
-            "GET /files (stubbed ListObjectsV2, 10 objects)",
-            _event("GET /files", "/files", query={"limit": "10"}),
-            AWS_CALLS,
-        ),
-        (
-            "POST /files/upload-url (local SigV4 presign)",
-            _event(
-                "POST /files/upload-url", "/files/upload-url", json_body={"key": "a.png", "content_type": "image/png"}
-            ),
-            AWS_CALLS,
-        ),
-    ):
-        value = per_call_us(_invoker(handler.lambda_handler, event), calls=calls)
-        rows.append((f"warm {label}", value, "us", value / floor))
-    return rows
+    s3 = aws.s3_client()
+    exec(STUB_LISTING.replace("COUNT", str(1 + options.rounds * WARM_AWS_CALLS)), {"s3": s3})
+    upload = event(
+        "POST /files/upload-url", "/files/upload-url", json_body={"key": "a.png", "content_type": "image/png"}
+    )
+    calls = {
+        "empty": (_invoker(namespace["lambda_handler"], event("GET /me", "/me")), WARM_CALLS),
+        "health": (_invoker(handler.lambda_handler, event("GET /health", "/health", claims=False)), WARM_CALLS),
+        "me": (_invoker(handler.lambda_handler, event("GET /me", "/me")), WARM_CALLS),
+        "files": (_invoker(handler.lambda_handler, event("GET /files", "/files")), WARM_AWS_CALLS),
+        "upload": (_invoker(handler.lambda_handler, upload), WARM_AWS_CALLS),
+    }
+    return run_warm(calls, options)
 
 
-def main() -> None:
-    python = cold_import_ms("pass")
-    logger = cold_import_ms("from aws_lambda_powertools import Logger")
-    empty = cold_import_ms(f"exec({EMPTY_HANDLER!r})")
-    traced = cold_import_ms(f"exec({EMPTY_TRACED!r})")
-    resolver = cold_import_ms(f"exec({EMPTY_RESOLVER!r})")
-    api = cold_import_ms(_with_env("import api.handler"))
-    cold: list[tuple[str, float, str, float | None]] = [
-        ("cold python -c pass", python, "ms", python / logger),
-        ("cold import Powertools Logger  [baseline]", logger, "ms", 1.0),
-        ("cold empty handler (Logger + Metrics)", empty, "ms", empty / logger),
-        ("cold empty handler + Tracer (imports the X-Ray SDK)", traced, "ms", traced / logger),
-        ("cold empty APIGatewayHttpResolver, one validated route", resolver, "ms", resolver / logger),
-        ("cold import api.handler (boto3 deferred to first AWS call)", api, "ms", api / logger),
-    ]
+def warm(options: Options) -> list[str]:
+    with _quiet():  # before the import: the Logger binds the stdout of its creation
+        series = _warm_series(options)
+    return table(
+        f"HTTP API Lambda: warm request (per call, {options.clock} clock, {options.rounds} interleaved rounds; "
+        "ratio to the empty handler)",
+        series,
+        [
+            Row("empty", "warm empty handler (Logger + Metrics decorators)  [baseline]", "empty"),
+            Row("health", "warm GET /health", "empty"),
+            Row("me", "warm GET /me", "empty", 6.0),
+            Row("files", "warm GET /files (stubbed ListObjectsV2, 10 objects)", "empty"),
+            Row("upload", "warm POST /files/upload-url (local SigV4 presign)", "empty"),
+        ],
+    )
 
-    os.environ.update(ENV)
-    with _quiet():
-        warm = _warm_rows()
 
-    table("HTTP API Lambda: cold import (fresh interpreter, median of 7; ratio vs Logger import)", cold)
-    table("HTTP API Lambda: warm request (best of 5; ratio vs empty Powertools handler)", warm)
+def main(options: Options) -> None:
+    cold_scripts = scripts()
+    header("HTTP API Lambda", options, scripts=len(cold_scripts))
+    series = run_cold(cold_scripts, options)
+    verdicts = table(
+        f"HTTP API Lambda: cold start (median of {options.rounds} rounds; ratio to the baseline)", series, COLD_ROWS
+    )
+    verdicts += warm(options)
+    footer(verdicts)

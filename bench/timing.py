@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-
-# What every benchmarked Lambda module needs in its environment: Powertools settings without X-Ray,
-# and fake AWS settings so boto3 clients can be built (no call ever leaves the process).
-LAMBDA_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "bench",
-    "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-    "POWERTOOLS_TRACE_DISABLED": "1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-}
 
 
 class FakeContext:
@@ -39,17 +25,6 @@ def per_call_us(fn: Callable[[], object], *, calls: int, repeats: int = 5) -> fl
             fn()
         best = min(best, (time.perf_counter() - start) / calls)
     return best * 1e6
-
-
-def cold_import_ms(statement: str, *, runs: int = 7, pythonpath: str = "lambdas:.") -> float:
-    """Median wall time (ms) of a fresh interpreter running `statement`, minus nothing."""
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", statement], check=True,
-                       env={"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin", **LAMBDA_ENV})  # fmt: skip
-        samples.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(samples)
 
 
 def table(title: str, rows: list[tuple[str, float, str, float | None]]) -> None:

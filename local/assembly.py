@@ -36,6 +36,20 @@ class Stack:
             if resource.get("Type") == resource_type:
                 yield logical_id, resource.get("Properties", {})
 
+    def function_behind(self, target: Any) -> str | None:
+        """The logical id of the AWS::Lambda::Function a Lambda ARN in this template names: `Fn::GetAtt [F, Arn]`,
+        or a `Ref` to an alias or version of it (with `snapstart`, integrations and triggers name the `live`
+        alias); None for anything else."""
+        if isinstance(target, Mapping) and "Fn::GetAtt" in target:
+            return str(target["Fn::GetAtt"][0])
+        if isinstance(target, Mapping) and "Ref" in target:
+            resource = self.template.get("Resources", {}).get(target["Ref"], {})
+            if resource.get("Type") in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return self.function_behind(resource["Properties"]["FunctionName"])
+            if resource.get("Type") == "AWS::Lambda::Function":
+                return str(target["Ref"])
+        return None
+
 
 @dataclass(frozen=True)
 class Assembly:

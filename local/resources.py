@@ -97,12 +97,13 @@ def _schema(overrides: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def trigger_functions(assembly: Assembly) -> dict[str, str]:
     """The user pool's LambdaConfig: trigger name -> function logical id (V2 pre token generation included)."""
     triggers: dict[str, str] = {}
-    for _, _, properties in assembly.resources("AWS::Cognito::UserPool"):
+    for stack, _, properties in assembly.resources("AWS::Cognito::UserPool"):
         for trigger, target in (properties.get("LambdaConfig") or {}).items():
             if trigger == "PreTokenGenerationConfig":
                 trigger, target = f"PreTokenGeneration_{target.get('LambdaVersion', 'V1_0')}", target["LambdaArn"]
-            if isinstance(target, Mapping) and "Fn::GetAtt" in target:
-                triggers[trigger] = str(target["Fn::GetAtt"][0])
+            function = stack.function_behind(target)
+            if function is not None:
+                triggers[trigger] = function
     return triggers
 
 

@@ -32,7 +32,7 @@ import boto3
 from aws_events.http_api import HttpApi
 from local import resources
 from local.api import ApiServer, api_parts, authorizer_verify, open_access_log
-from local.assembly import Assembly, Resolver, synthesize
+from local.assembly import Assembly, Resolver, Stack, synthesize
 from local.functions import Functions, InvokeApi, function_specs
 from local.login import CognitoError, LoginServer
 from local.storage import MotoServers
@@ -288,7 +288,7 @@ def start(
         if cors is not None and callback_urls:  # --callback-url: the local web app's origin may call the API
             origins = tuple(resources.origin(url) for url in callback_urls)
             cors = dataclasses.replace(cors, allow_origins=cors.allow_origins + origins)
-        api_function = functions.by_id[_api_function(api_stack.template)]
+        api_function = functions.by_id[_api_function(api_stack)]
         http_api = HttpApi(
             routes,
             lambda event, _context: api_function.invoke(event),
@@ -345,11 +345,12 @@ def _direct_caller(upstream: str) -> Callable[[str, Any], dict[str, Any]]:
     return call
 
 
-def _api_function(template: dict[str, Any]) -> str:
+def _api_function(stack: Stack) -> str:
     """The logical id of the function behind the API's Lambda integration."""
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::ApiGatewayV2::Integration":
-            return str(resource["Properties"]["IntegrationUri"]["Fn::GetAtt"][0])
+    for _, properties in stack.resources("AWS::ApiGatewayV2::Integration"):
+        function = stack.function_behind(properties.get("IntegrationUri"))
+        if function is not None:
+            return function
     raise RuntimeError("the API stack has no Lambda integration")
 
 

@@ -423,6 +423,9 @@ class AppConfig(_Model):
     api: Api = Api()
     waf: Waf = Waf()
     migration: Migration | None = None
+    # Lambda SnapStart for the API and the sign-up triggers (pre sign-up, post confirmation): each runs as an
+    # alias of a published version restored from a snapshot (decision 15; caching and restores are billed).
+    snapstart: bool = False
 
     @field_validator("region")
     @classmethod

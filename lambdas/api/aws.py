@@ -1,42 +1,47 @@
-"""AWS clients, created once per container on first use, and the mapping of AWS errors to API errors."""
+"""AWS clients, created once per container on first use, and the mapping of AWS errors to API errors.
+
+boto3 and botocore are imported by the first request that calls AWS, never at import: GET /health and GET /me call
+no AWS service, and boto3 with one client costs several times the whole rest of a cold start (`make bench`).
+A new client is one more cached function over `_client`.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any
 
 from api.errors import ApiError, BadRequestError, UpstreamBusyError, UpstreamError
 from api.observability import logger
 
-# Fail fast inside API Gateway's 30 s integration timeout; "standard" retries back off on throttling.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 _BAD_INPUT = frozenset({"InvalidArgument", "InvalidParameterException", "InvalidToken"})
 _THROTTLED = frozenset({"SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException",
                         "RequestLimitExceeded", "ServiceUnavailable"})  # fmt: skip
 
 
-# boto3 is imported on first use: /health and /me never need it, and it adds ~50 ms to a cold start.
 @functools.cache
 def s3_client() -> Any:
-    import boto3
-
     # SigV4 and virtual-hosted URLs: presigned URLs must work in every region, including new ones.
-    return boto3.client(
-        "s3", config=_CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
-    )
+    return _client("s3", signature_version="s3v4", s3={"addressing_style": "virtual"})
 
 
 @functools.cache
 def cognito_client() -> Any:
-    import boto3
+    return _client("cognito-idp")
 
-    return boto3.client("cognito-idp", config=_CONFIG)
+
+def _client(service: str, **config: Any) -> Any:
+    """A boto3 client with the API's timeouts and retries, plus the service's own `config` settings."""
+    import boto3
+    from botocore.config import Config
+
+    # Fail fast inside API Gateway's 30 s integration timeout; "standard" retries back off on throttling.
+    settings = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}, **config)
+    return boto3.client(service, config=settings)
 
 
 def to_api_error(error: ClientError, *, what: str) -> ApiError:
@@ -53,6 +58,8 @@ def to_api_error(error: ClientError, *, what: str) -> ApiError:
 @contextmanager
 def aws_errors(what: str) -> Iterator[None]:
     """Turn a ClientError raised inside the block into the matching ApiError."""
+    from botocore.exceptions import ClientError  # loaded with the client the block uses
+
     try:
         yield
     except ClientError as error:

@@ -1,9 +1,8 @@
-"""Checks on the raw event before Powertools parses it, and the JSON decoder it uses.
+"""What the function reads from the raw event: method and path, the query as sent, and the JSON body.
 
-Powertools decodes base64 and JSON (or form or multipart data, by Content-Type) inside its validation
-middleware, where a bad encoding surfaces as an unhandled error (500). Checking a request body once, up front,
-keeps every malformed body a 4xx: too large (413), not JSON (415), not base64, UTF-8 or JSON within our limits
-(400). Only POST routes take a body; the body of any other request is ignored, as HTTP leaves it meaningless.
+Every malformed request is a 4xx, never an unhandled error: a body too large (413), not JSON (415), not base64,
+UTF-8 or JSON within our limits (400); a query with a malformed escape or not UTF-8 (400). Only routes that take
+a body read one; the body of any other request is ignored, as HTTP leaves it meaningless.
 
 JSON limits are explicit, so every interpreter gives the same answer: json.loads on Python 3.11 and 3.12 raises
 RecursionError somewhere below 1,000 levels of nesting while 3.13 and later parse far deeper, and int() refuses
@@ -16,10 +15,11 @@ import base64
 import json
 import re
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from api.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
 # The largest valid body is an upload request: a key of at most 244 characters and a content type.
 MAX_BODY_BYTES = 8 * 1024
@@ -31,25 +31,28 @@ _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 class JsonLimitError(json.JSONDecodeError):
-    """Valid JSON syntax beyond our limits (nesting, number length); a JSONDecodeError, which Powertools reports
-    as invalid JSON rather than as an unhandled error."""
+    """Valid JSON syntax beyond our limits (nesting, number length)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "", 0)
 
 
-def admit(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Raise an ApiError unless the request's body is absent, or UTF-8 JSON within our limits; return the event
-    Powertools should resolve.
+# The body of a request that sent none (None would be the JSON body `null`).
+NO_BODY: object = object()
 
-    A POST must be JSON (or say nothing): Powertools would otherwise parse it as form or multipart data, and a
-    multipart Content-Type without a boundary makes it fail. Media types are case-insensitive (RFC 9110, section
-    8.3.1) but Powertools compares them case-sensitively, so an accepted `Application/JSON` is handed on as
-    `application/json`.
+
+def method_and_path(event: Mapping[str, Any]) -> tuple[str, str]:
+    """The request's method and its path as API Gateway decoded it (`rawPath`, aws_events.http_api rows 1-3)."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return str(http.get("method", "")).upper(), str(event.get("rawPath") or http.get("path") or "")
+
+
+def json_body(event: Mapping[str, Any]) -> object:
+    """The request's JSON body within our limits, or NO_BODY; an ApiError otherwise.
+
+    The body must be JSON, or the request must say nothing of its type. Media types are case-insensitive (RFC 9110,
+    section 8.3.1).
     """
-    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
-    if method != "POST":
-        return event
     headers = event.get("headers") or {}
     # API Gateway lower-cases header names; an event built by hand may not.
     name = next((name for name in headers if str(name).lower() == "content-type"), None)
@@ -57,15 +60,12 @@ def admit(event: Mapping[str, Any]) -> Mapping[str, Any]:
         media_type = str(headers[name]).split(";", 1)[0].strip()
         if media_type and media_type.lower() != JSON_MEDIA_TYPE:
             raise UnsupportedMediaTypeError(f"request body must be {JSON_MEDIA_TYPE}")
-        if media_type != JSON_MEDIA_TYPE:
-            event = {**event, "headers": {**headers, name: JSON_MEDIA_TYPE}}
-    _check_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
-    return event
+    return _read_body(event.get("body"), is_base64=bool(event.get("isBase64Encoded")))
 
 
-def _check_body(body: object, *, is_base64: bool) -> None:
+def _read_body(body: object, *, is_base64: bool) -> object:
     if not body:
-        return
+        return NO_BODY
     if not isinstance(body, str):
         raise BadRequestError("malformed request body")
     if len(body) > 4 * MAX_BODY_BYTES:  # cheap bound before decoding anything
@@ -78,7 +78,7 @@ def _check_body(body: object, *, is_base64: bool) -> None:
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request body must be at most {MAX_BODY_BYTES} bytes")
     try:
-        load_json(text)
+        return load_json(text)
     except JsonLimitError as error:
         raise BadRequestError(f"request body {error.msg}") from None
     except ValueError:
@@ -115,8 +115,8 @@ def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
-def query_values(event: Mapping[str, Any], name: str) -> list[str]:
-    """Every value of the query parameter `name`, decoded from `rawQueryString`, which is the query exactly as sent.
+def query_pairs(event: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (name, value) of the query, decoded from `rawQueryString`, which is the query exactly as sent.
 
     `queryStringParameters` joins repeated parameters with commas (aws_events.http_api, row 7), so there
     `key=a&key=b` would look like the one key "a,b". A malformed escape or non-UTF-8 value is a 400.
@@ -125,17 +125,18 @@ def query_values(event: Mapping[str, Any], name: str) -> list[str]:
     if _MALFORMED_ESCAPE.search(raw):
         raise BadRequestError("query string has a malformed percent-escape")
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+        return parse_qsl(raw, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise BadRequestError("query string must be UTF-8") from None
-    return [value for key, value in pairs if key == name]
 
 
-def error_response(error: ApiError) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) response for an error raised before the resolver runs."""
+def json_response(status: int, body: object) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) response with a JSON body; none for 204 No Content."""
+    if status == HTTPStatus.NO_CONTENT:
+        return {"statusCode": status, "headers": {}, "isBase64Encoded": False}
     return {
-        "statusCode": int(error.status),
+        "statusCode": status,
         "headers": {"Content-Type": JSON_MEDIA_TYPE},
-        "body": json.dumps({"message": error.message}),
+        "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }

@@ -12,7 +12,7 @@ from typing import Any
 from api.aws import aws_errors
 from api.errors import BadRequestError, NotFoundError
 from api.keys import PRIVATE_PREFIX, S3_MAX_KEY_BYTES, sanitise_key
-from api.models import DownloadUrl, FileItem, FileList, UploadRequest, UploadUrl
+from api.models import date_time
 
 # A page token is the base64url (unpadded) of the last relative key of the previous page. That key may be any key
 # in the caller's prefix (identity-pool credentials write there directly), so it is held to S3's rules, not ours:
@@ -41,7 +41,8 @@ def decode_page_token(token: str) -> str:
     return key
 
 
-def list_files(s3: Any, *, bucket: str, prefix: str, limit: int, next_token: str | None) -> FileList:
+def list_files(s3: Any, *, bucket: str, prefix: str, limit: int, next_token: str | None) -> dict[str, Any]:
+    """One page of the caller's files (models.FILE_LIST)."""
     params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": limit}
     if next_token is not None:
         # StartAfter (not S3's ContinuationToken) keeps the token ours to validate; Prefix still confines
@@ -50,16 +51,16 @@ def list_files(s3: Any, *, bucket: str, prefix: str, limit: int, next_token: str
     with aws_errors("files"):
         page = s3.list_objects_v2(**params)
     items = [
-        FileItem(
-            key=item["Key"].removeprefix(prefix),
-            size=item["Size"],
-            last_modified=item["LastModified"],
-            etag=item["ETag"].strip('"'),
-        )
+        {
+            "key": item["Key"].removeprefix(prefix),
+            "size": item["Size"],
+            "last_modified": date_time(item["LastModified"]),
+            "etag": item["ETag"].strip('"'),
+        }
         for item in page.get("Contents", [])
     ]
     more = bool(page.get("IsTruncated")) and bool(items)
-    return FileList(items=items, next_token=encode_page_token(items[-1].key) if more else None)
+    return {"items": items, "next_token": encode_page_token(items[-1]["key"]) if more else None}
 
 
 def create_upload(
@@ -67,16 +68,16 @@ def create_upload(
     *,
     bucket: str,
     prefix: str,
-    request: UploadRequest,
+    key: str,
+    content_type: str,
     allowed_types: tuple[str, ...],
     max_bytes: int,
     expires_in: int,
-) -> UploadUrl:
-    """A presigned POST whose policy pins the key, the exact Content-Type and the size range."""
-    key = sanitise_key(request.key)
-    if request.content_type not in allowed_types:
+) -> dict[str, Any]:
+    """A presigned POST whose policy pins the key, the exact Content-Type and the size range (models.UPLOAD_URL)."""
+    key = sanitise_key(key)
+    if content_type not in allowed_types:
         raise BadRequestError(f"content_type must be one of: {', '.join(allowed_types)}")
-    content_type = request.content_type
     post = s3.generate_presigned_post(
         Bucket=bucket,
         Key=prefix + key,
@@ -84,7 +85,7 @@ def create_upload(
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 0, max_bytes]],
         ExpiresIn=expires_in,
     )
-    return UploadUrl(url=post["url"], fields=post["fields"], key=key, max_bytes=max_bytes, expires_in=expires_in)
+    return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": max_bytes, "expires_in": expires_in}
 
 
 def ensure_exists(s3: Any, *, bucket: str, full_key: str) -> None:
@@ -101,13 +102,14 @@ def ensure_exists(s3: Any, *, bucket: str, full_key: str) -> None:
         raise NotFoundError("file not found")
 
 
-def create_download_url(s3: Any, *, bucket: str, prefix: str, key: str, expires_in: int) -> DownloadUrl:
+def create_download_url(s3: Any, *, bucket: str, prefix: str, key: str, expires_in: int) -> dict[str, Any]:
+    """A presigned GET URL for an existing object (models.DOWNLOAD_URL)."""
     full_key = prefix + key
     ensure_exists(s3, bucket=bucket, full_key=full_key)
     url = s3.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": full_key}, ExpiresIn=expires_in, HttpMethod="GET"
     )
-    return DownloadUrl(url=url, expires_in=expires_in)
+    return {"url": url, "expires_in": expires_in}
 
 
 def delete_file(s3: Any, *, bucket: str, prefix: str, key: str) -> None:

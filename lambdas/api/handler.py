@@ -11,23 +11,17 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from api.edge import admit, error_response
-from api.errors import ApiError
-from api.observability import logger, metrics, tracer
-from api.routes import app
+from api.observability import logger, metrics
+from api.routes import api
 from api.settings import get_settings
+from shared.snapstart import register_hooks
 
 get_settings()
+register_hooks("boto3")
 
 
-# The response holds presigned URLs: keep it out of X-Ray. The event holds the token: never log it.
+# The event holds the token: never log it.
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        admitted = admit(event)
-    except ApiError as error:
-        logger.info("Request rejected", extra={"status": int(error.status), "reason": error.message})
-        return error_response(error)
-    return app.resolve(dict(admitted), context)
+    return api.handle(event)

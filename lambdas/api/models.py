@@ -1,78 +1,101 @@
-"""Request and response bodies of the HTTP API (they also make up the OpenAPI document)."""
+"""Request and response bodies of the HTTP API (api.schema; they also make up the OpenAPI document).
+
+Requests are checked against these at the edge (api.router); responses are built by the logic modules as plain
+dicts of these shapes, and the property test (tests/unit/test_api_property.py) checks every answer against them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import UTC, datetime
 
 from api.keys import MAX_KEY_CHARS
+from api.schema import Boolean, Const, Integer, ListOf, MapOf, Nullable, Object, Property, Text
+
+_TEXT = Text()
+_OPTIONAL_TEXT = Nullable(_TEXT)
+
+ERROR_BODY = Object("ErrorBody", (Property("message", Text(description="What went wrong, safe to show to the user")),))
+
+HEALTH = Object("Health", (Property("status", Const("ok")),))
+
+ME = Object(
+    "Me",
+    (
+        Property("sub", Text(description="The user pool `sub` (for client-credentials tokens: the client id)")),
+        Property("username", _OPTIONAL_TEXT),
+        Property("email", Nullable(_TEXT, "Only when the token carries it (access tokens usually do not)")),
+        Property("groups", ListOf(_TEXT)),
+        Property("scopes", ListOf(_TEXT)),
+    ),
+)
+
+FILE_ITEM = Object(
+    "FileItem",
+    (
+        Property("key", Text(description="Relative to the caller's own prefix")),
+        Property("size", Integer()),
+        Property("last_modified", Text(format="date-time")),
+        Property("etag", _TEXT),
+    ),
+)
+
+FILE_LIST = Object(
+    "FileList",
+    (
+        Property("items", ListOf(FILE_ITEM)),
+        Property(
+            "next_token",
+            Nullable(_TEXT, "Pass as `next_token` to get the next page; null on the last page"),
+        ),
+    ),
+)
+
+UPLOAD_REQUEST = Object(
+    "UploadRequest",
+    (
+        Property(
+            "key",
+            Text(
+                min_length=1,
+                max_length=MAX_KEY_CHARS,
+                description="Relative key, e.g. `photos/cat.png`; the rules are those of the `key` query parameter",
+            ),
+        ),
+        Property(
+            "content_type", Text(min_length=1, max_length=255, description="One of the deployment's upload types")
+        ),
+    ),
+)
+
+UPLOAD_URL = Object(
+    "UploadUrl",
+    (
+        Property("url", Text(description="POST a multipart/form-data request here")),
+        Property("fields", MapOf(_TEXT, "Send these form fields first, then the `file` field last")),
+        Property("key", Text(description="The sanitised relative key the object will have")),
+        Property("max_bytes", Integer()),
+        Property("expires_in", Integer(description="Seconds until the URL and policy expire")),
+    ),
+)
+
+DOWNLOAD_URL = Object("DownloadUrl", (Property("url", _TEXT), Property("expires_in", Integer())))
+
+ADMIN_USER = Object(
+    "AdminUser",
+    (
+        Property("username", _TEXT),
+        Property("sub", _OPTIONAL_TEXT),
+        Property("email", _OPTIONAL_TEXT),
+        Property("status", _OPTIONAL_TEXT),
+        Property("enabled", Boolean()),
+        Property("created", Nullable(Text(format="date-time"))),
+    ),
+)
+
+USER_LIST = Object("UserList", (Property("users", ListOf(ADMIN_USER)), Property("next_token", _OPTIONAL_TEXT)))
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ErrorBody(_Body):
-    message: str = Field(description="What went wrong, safe to show to the user")
-
-
-class Health(_Body):
-    status: Literal["ok"] = "ok"
-
-
-class Me(_Body):
-    sub: str = Field(description="The user pool `sub` (for client-credentials tokens: the client id)")
-    username: str | None
-    email: str | None = Field(description="Only when the token carries it (access tokens usually do not)")
-    groups: list[str]
-    scopes: list[str]
-
-
-class FileItem(_Body):
-    key: str = Field(description="Relative to the caller's own prefix")
-    size: int
-    last_modified: datetime
-    etag: str
-
-
-class FileList(_Body):
-    items: list[FileItem]
-    next_token: str | None = Field(description="Pass as `next_token` to get the next page; null on the last page")
-
-
-class UploadRequest(_Body):
-    key: str = Field(
-        min_length=1,
-        max_length=MAX_KEY_CHARS,
-        description="Relative key, e.g. `photos/cat.png`; the rules are those of the `key` query parameter",
-    )
-    content_type: str = Field(min_length=1, max_length=255, description="One of the deployment's upload types")
-
-
-class UploadUrl(_Body):
-    url: str = Field(description="POST a multipart/form-data request here")
-    fields: dict[str, str] = Field(description="Send these form fields first, then the `file` field last")
-    key: str = Field(description="The sanitised relative key the object will have")
-    max_bytes: int
-    expires_in: int = Field(description="Seconds until the URL and policy expire")
-
-
-class DownloadUrl(_Body):
-    url: str
-    expires_in: int
-
-
-class AdminUser(_Body):
-    username: str
-    sub: str | None
-    email: str | None
-    status: str | None
-    enabled: bool
-    created: datetime | None
-
-
-class UserList(_Body):
-    users: list[AdminUser]
-    next_token: str | None
+def date_time(value: datetime) -> str:
+    """An RFC 3339 date-time, as the JSON Schema format asks: UTC as `Z` (AWS SDK datetimes carry their zone)."""
+    text = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text

@@ -1,113 +1,45 @@
-"""The HTTP API's routes: authorize, call the logic, return a model. Errors become `{"message": ...}`.
+"""The HTTP API's routes: each names its scope, parameters and answers (api.router), calls the logic, returns a body.
 
-Importing this module needs no environment (the OpenAPI generator imports it); settings and AWS
-clients are read on first use.
+Importing this module needs no environment (the OpenAPI generator imports it); settings and AWS clients are read
+on first use, so a route that calls no AWS service never imports boto3.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from re import Pattern
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from api import files, users
-from api.auth import authorize, require_group, require_user
+from api.auth import require_group, require_user
 from api.aws import cognito_client, s3_client
-from api.edge import MAX_BODY_BYTES, load_json, query_values
-from api.errors import ApiError, BadRequestError
 from api.files import MAX_PAGE_TOKEN_CHARS, PAGE_TOKEN_PATTERN
 from api.keys import MAX_KEY_CHARS, sanitise_key, user_prefix
-from api.models import DownloadUrl, ErrorBody, FileList, Health, Me, UploadRequest, UploadUrl, UserList
-from api.observability import logger, metrics
+from api.models import DOWNLOAD_URL, FILE_LIST, HEALTH, ME, UPLOAD_REQUEST, UPLOAD_URL, USER_LIST
+from api.observability import metrics
+from api.router import Call, Router
+from api.schema import Integer, Property, Text
 from api.settings import get_settings
-from shared.claims import TokenClaims
 
 # Short scope names; the token carries "<RESOURCE_SERVER_IDENTIFIER>/<scope>". Same as stacks/names.py.
 SCOPE_PROFILE_READ = "profile.read"
 SCOPE_FILES_READ = "files.read"
 SCOPE_FILES_WRITE = "files.write"
 SCOPE_ADMIN = "admin"
-SECURITY_SCHEME = "cognito"
 
-_STATUS_DESCRIPTIONS = {
-    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding",
-    401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
-    403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
-    404: "No such file",
-    413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
-    415: "Request body is not application/json",
-    422: "Parameters or body do not match the schema; the message names the field",
-    429: "Too many requests: the stage's throttling limit (API Gateway)",
-    500: "Internal error: a bug, or the function could not run; never caused by input",
-    502: "An AWS call failed for a reason the caller cannot fix",
-    503: "An AWS service throttled the function; retry with backoff",
-}
-# Every operation: API Gateway's throttling and a failure of the function itself.
-_ALWAYS = (429, 500)
-# Operations that call S3 or Cognito.
+# What every route with a token can answer; and a route that calls S3 or Cognito.
+_TOKEN = (401, 403)
 _AWS = (502, 503)
-
-
-class _Resolver(APIGatewayHttpResolver):
-    """Routes must match the whole path: Powertools anchors them with `$`, which also matches before a trailing
-    newline, so `/files\n` would reach the `/files` routes."""
-
-    @staticmethod
-    def _compile_regex(rule: str, base_regex: str = r"^{}\Z") -> Pattern[str]:
-        compiled: Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
-        return compiled
-
-
-app = _Resolver(enable_validation=True, json_body_deserializer=load_json)
-
-
-def _responses(
-    ok: int, description: str, *errors: int, links: dict[str, Any] | None = None
-) -> dict[int, OpenAPIResponse]:
-    documented: dict[int, OpenAPIResponse] = {ok: {"description": description}}
-    if ok == HTTPStatus.NO_CONTENT:
-        documented[ok]["content"] = {}  # no body (else Powertools documents the return type, None)
-    if links:
-        documented[ok]["links"] = links
-    for status in sorted({*errors, *_ALWAYS}):
-        documented[status] = {
-            "description": _STATUS_DESCRIPTIONS[status],
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
-        }
-    return documented
-
-
-def _security(scope: str) -> list[dict[str, list[str]]]:
-    return [{SECURITY_SCHEME: [scope]}]
-
-
-def _caller(scope: str) -> TokenClaims:
-    claims = authorize(app.current_event.raw_event, get_settings(), scope)
-    logger.append_keys(sub=claims.sub, client_id=claims.client_id)
-    return claims
-
-
-def _error(status: int, message: str) -> Response[dict[str, str]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"message": message})
-
 
 KEY_DESCRIPTION = (
     f"Relative key, e.g. `photos/cat.png`: at most {MAX_KEY_CHARS} characters (also once NFC-normalised), "
     "no control, format or private-use characters, no empty, `.` or `..` segments, no leading `/` or backslash. "
     "Form-encode it like any query value (`/` may stay as it is); give it once."
 )
-KeyQuery = Annotated[str, Query(min_length=1, max_length=MAX_KEY_CHARS, description=KEY_DESCRIPTION)]
+# The key as sent (read from rawQueryString by api.router: API Gateway's queryStringParameters would join a
+# repeated `key` with commas, which could name another, valid key); sanitised by the route.
+KEY = Property("key", Text(min_length=1, max_length=MAX_KEY_CHARS, description=KEY_DESCRIPTION))
 # OpenAPI links: where a response's key or page token goes next (clients and stateful tests follow them).
 _KEY_LINKS = {
     "DownloadFile": {"operationId": "download_url", "parameters": {"key": "$response.body#/key"}},
@@ -119,87 +51,68 @@ _PAGE_LINKS = {
     "DeleteFirstFile": {"operationId": "delete_file", "parameters": {"key": "$response.body#/items/0/key"}},
 }
 
-
-def _sent_key() -> str:
-    """The `key` query parameter exactly as the client sent it, given once, and sanitised.
-
-    Read from rawQueryString (api.edge.query_values): in queryStringParameters API Gateway joins a repeated
-    `key` with commas, which could name another, valid key. Powertools has validated the parameter's presence and
-    length against the schema already.
-    """
-    values = query_values(app.current_event.raw_event, "key")
-    if len(values) != 1:
-        raise BadRequestError("give key exactly once")
-    return sanitise_key(values[0])
+api = Router()
 
 
-@app.get(
-    "/health", operation_id="health", summary="Liveness check (no token)", responses=_responses(200, "The API is up")
-)
-def health() -> Health:
-    return Health()
-
-
-@app.get(
-    "/me",
-    operation_id="me",
-    summary="The caller's identity",
-    security=_security(SCOPE_PROFILE_READ),
-    responses=_responses(200, "Claims of the caller's access token", 401, 403),
-)
-def me() -> Me:
-    claims = _caller(SCOPE_PROFILE_READ)
-    return Me(
-        sub=claims.sub,
-        username=claims.username,
-        email=claims.email,
-        groups=list(claims.groups),
-        scopes=list(claims.scopes),
-    )
-
-
-@app.get(
-    "/files",
-    operation_id="list_files",
-    summary="List the caller's files",
-    security=_security(SCOPE_FILES_READ),
-    responses=_responses(200, "One page of the caller's files, in key order", 400, 401, 403, 422, *_AWS,
-                         links=_PAGE_LINKS),
+@api.route(
+    "GET", "/health", operation_id="health", summary="Liveness check (no token)", scope=None,
+    response=HEALTH, description="The API is up",
 )  # fmt: skip
-def list_files(
-    limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
-    next_token: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=MAX_PAGE_TOKEN_CHARS,
-            pattern=PAGE_TOKEN_PATTERN,
-            description="`next_token` of the previous page (unpadded base64url)",
+def health(_: Call) -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@api.route(
+    "GET", "/me", operation_id="me", summary="The caller's identity", scope=SCOPE_PROFILE_READ,
+    response=ME, description="Claims of the caller's access token", errors=_TOKEN,
+)  # fmt: skip
+def me(call: Call) -> dict[str, Any]:
+    claims = call.caller
+    return {
+        "sub": claims.sub,
+        "username": claims.username,
+        "email": claims.email,
+        "groups": list(claims.groups),
+        "scopes": list(claims.scopes),
+    }
+
+
+@api.route(
+    "GET", "/files", operation_id="list_files", summary="List the caller's files", scope=SCOPE_FILES_READ,
+    query=(
+        Property("limit", Integer(minimum=1, maximum=1000, description="Page size"), required=False, default=100),
+        Property(
+            "next_token",
+            Text(min_length=1, max_length=MAX_PAGE_TOKEN_CHARS, pattern=PAGE_TOKEN_PATTERN,
+                 description="`next_token` of the previous page (unpadded base64url)"),
+            required=False,
         ),
-    ] = None,
-) -> FileList:
-    sub = require_user(_caller(SCOPE_FILES_READ))
+    ),
+    response=FILE_LIST, description="One page of the caller's files, in key order", errors=(400, *_TOKEN, *_AWS),
+    links=_PAGE_LINKS,
+)  # fmt: skip
+def list_files(call: Call, *, limit: int, next_token: str | None) -> dict[str, Any]:
+    sub = require_user(call.caller)
     return files.list_files(
         s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), limit=limit, next_token=next_token
     )
 
 
-@app.post(
-    "/files/upload-url",
-    operation_id="upload_url",
-    summary="A presigned POST to upload one file",
-    security=_security(SCOPE_FILES_WRITE),
-    responses=_responses(200, "URL and form fields; the policy pins key, type and size", 400, 401, 403, 413, 415,
-                         422, links=_KEY_LINKS),
+@api.route(
+    "POST", "/files/upload-url", operation_id="upload_url", summary="A presigned POST to upload one file",
+    scope=SCOPE_FILES_WRITE, body=UPLOAD_REQUEST, response=UPLOAD_URL,
+    description="URL and form fields; the policy pins key, type and size", errors=(400, *_TOKEN, 413, 415),
+    links=_KEY_LINKS,
 )  # fmt: skip
-def upload_url(request: Annotated[UploadRequest, Body()]) -> UploadUrl:
-    sub = require_user(_caller(SCOPE_FILES_WRITE))
+def upload_url(call: Call, *, body: dict[str, Any]) -> dict[str, Any]:
+    sub = require_user(call.caller)
     settings = get_settings()
     upload = files.create_upload(
         s3_client(),
         bucket=settings.data_bucket,
         prefix=user_prefix(sub),
-        request=request,
+        key=body["key"],
+        content_type=body["content_type"],
         allowed_types=settings.upload_content_types,
         max_bytes=settings.upload_max_bytes,
         expires_in=settings.url_expires_seconds,
@@ -208,99 +121,46 @@ def upload_url(request: Annotated[UploadRequest, Body()]) -> UploadUrl:
     return upload
 
 
-@app.get(
-    "/files/download-url",
-    operation_id="download_url",
-    summary="A presigned GET URL for one of the caller's files",
-    security=_security(SCOPE_FILES_READ),
-    responses=_responses(200, "Short-lived download URL", 400, 401, 403, 404, 422, *_AWS),
-)
-def download_url(key: KeyQuery) -> DownloadUrl:
-    sub = require_user(_caller(SCOPE_FILES_READ))
+@api.route(
+    "GET", "/files/download-url", operation_id="download_url",
+    summary="A presigned GET URL for one of the caller's files", scope=SCOPE_FILES_READ, query=(KEY,),
+    response=DOWNLOAD_URL, description="Short-lived download URL", errors=(400, *_TOKEN, 404, *_AWS),
+)  # fmt: skip
+def download_url(call: Call, *, key: str) -> dict[str, Any]:
+    sub = require_user(call.caller)
     settings = get_settings()
     download = files.create_download_url(
         s3_client(),
         bucket=settings.data_bucket,
         prefix=user_prefix(sub),
-        key=_sent_key(),  # the parameter `key` is the schema's view of it; this is the key as sent
+        key=sanitise_key(key),
         expires_in=settings.url_expires_seconds,
     )
     metrics.add_metric(name="DownloadUrlIssued", unit=MetricUnit.Count, value=1)
     return download
 
 
-@app.delete(
-    "/files",
-    operation_id="delete_file",
-    summary="Delete one of the caller's files",
-    security=_security(SCOPE_FILES_WRITE),
-    responses=_responses(204, "Deleted", 400, 401, 403, 404, 422, *_AWS),
-)
-def delete_file(key: KeyQuery) -> Response[None]:
-    sub = require_user(_caller(SCOPE_FILES_WRITE))
-    # The parameter `key` is the schema's view of it; _sent_key() is the key as sent.
-    files.delete_file(s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), key=_sent_key())
+@api.route(
+    "DELETE", "/files", operation_id="delete_file", summary="Delete one of the caller's files",
+    scope=SCOPE_FILES_WRITE, query=(KEY,), status=HTTPStatus.NO_CONTENT, response=None, description="Deleted",
+    errors=(400, *_TOKEN, 404, *_AWS),
+)  # fmt: skip
+def delete_file(call: Call, *, key: str) -> None:
+    sub = require_user(call.caller)
+    files.delete_file(s3_client(), bucket=get_settings().data_bucket, prefix=user_prefix(sub), key=sanitise_key(key))
     metrics.add_metric(name="FileDeleted", unit=MetricUnit.Count, value=1)
-    return Response(status_code=HTTPStatus.NO_CONTENT, body=None)
 
 
-@app.get(
-    "/admin/users",
-    operation_id="admin_users",
-    summary="List the user pool's users (admins group only)",
-    security=_security(SCOPE_ADMIN),
-    responses=_responses(200, "One page of users", 400, 401, 403, 422, *_AWS),
-)
-def admin_users(
-    limit: Annotated[int, Query(ge=1, le=60, description="Page size")] = 60,
-    next_token: Annotated[str | None, Query(min_length=1, max_length=4096, description="From the last page")] = None,
-) -> UserList:
+@api.route(
+    "GET", "/admin/users", operation_id="admin_users", summary="List the user pool's users (admins group only)",
+    scope=SCOPE_ADMIN,
+    query=(
+        Property("limit", Integer(minimum=1, maximum=60, description="Page size"), required=False, default=60),
+        Property("next_token", Text(min_length=1, max_length=4096, description="From the last page"), required=False),
+    ),
+    response=USER_LIST, description="One page of users", errors=(400, *_TOKEN, *_AWS),
+)  # fmt: skip
+def admin_users(call: Call, *, limit: int, next_token: str | None) -> dict[str, Any]:
     settings = get_settings()
-    require_group(_caller(SCOPE_ADMIN), settings.admin_group)
+    require_group(call.caller, settings.admin_group)
     return users.list_users(cognito_client(), user_pool_id=settings.user_pool_id, limit=limit, next_token=next_token)
-
-
-def _api_error(error: ApiError) -> Response[dict[str, str]]:
-    if error.status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
-        metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)
-    logger.info("Request rejected", extra={"status": int(error.status), "reason": error.message})
-    return _error(error.status, error.message)
-
-
-def _invalid_request(error: RequestValidationError) -> Response[dict[str, str]]:
-    problems = error.errors()
-    if any(problem["type"] == "json_invalid" for problem in problems):
-        return _error(HTTPStatus.BAD_REQUEST, "request body is not valid JSON")
-    return _error(HTTPStatus.UNPROCESSABLE_ENTITY, "; ".join(_describe(problem) for problem in problems[:3]))
-
-
-def _describe(problem: Any) -> str:
-    # Pydantic's messages state the rule, never the input; locations may hold caller-chosen names, so cap them.
-    location = ".".join(str(part)[:64] for part in problem["loc"])
-    return f"{location}: {problem['msg']}"
-
-
-def _unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict[str, str]]:
-    return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "request body must be application/json")
-
-
-def _no_route(_: RouteNotFoundError) -> Response[dict[str, str]]:
-    return _error(HTTPStatus.NOT_FOUND, "no such route")
-
-
-def _unexpected(_: Exception) -> Response[dict[str, str]]:
-    logger.exception("Unhandled error")
-    metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
-    return _error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error")
-
-
-# Most specific class wins (Powertools walks the exception's MRO).
-app.exception_handler_manager.update_exception_handlers(
-    {
-        ApiError: _api_error,
-        RequestValidationError: _invalid_request,
-        RequestUnsupportedContentType: _unsupported_content_type,
-        RouteNotFoundError: _no_route,
-        Exception: _unexpected,
-    }
-)

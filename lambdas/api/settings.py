@@ -1,4 +1,7 @@
-"""The API function's environment, validated once per container (handler import = cold start)."""
+"""The API function's environment, validated once per container (handler import = cold start).
+
+Checked with the API's own schema types (api.schema), not pydantic, to keep pydantic out of the cold start.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +9,38 @@ import functools
 import json
 import os
 from collections.abc import Mapping
-from typing import Annotated
+from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from api.schema import Integer, SchemaError, Text
 from shared.claims import CLIENT_ID_PATTERN
 
-ClientId = Annotated[str, Field(pattern=CLIENT_ID_PATTERN)]
-MediaType = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")]
-
-# Environment variable -> field; list values are JSON arrays.
-_ENV = {
-    "DATA_BUCKET": "data_bucket",
-    "USER_POOL_ID": "user_pool_id",
-    "CLIENT_IDS": "client_ids",
-    "ADMIN_GROUP": "admin_group",
-    "UPLOAD_CONTENT_TYPES": "upload_content_types",
-    "UPLOAD_MAX_BYTES": "upload_max_bytes",
-    "RESOURCE_SERVER_IDENTIFIER": "resource_server_identifier",
-    "URL_EXPIRES_SECONDS": "url_expires_seconds",
-    "POWERTOOLS_SERVICE_NAME": "powertools_service_name",
-    "POWERTOOLS_METRICS_NAMESPACE": "powertools_metrics_namespace",
-}
-_JSON_LISTS = ("CLIENT_IDS", "UPLOAD_CONTENT_TYPES")
+_BUCKET = Text(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Cognito's documented pattern; the part before "_" is the region.
+_POOL_ID = Text(max_length=55, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
+_CLIENT_ID = Text(pattern=CLIENT_ID_PATTERN)
+_GROUP = Text(pattern=r"^[^\s]{1,128}$")
+_MEDIA_TYPE = Text(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
+_UPLOAD_MAX_BYTES = Integer(minimum=1, maximum=5 * 1024**3)  # a presigned POST uploads at most 5 GiB
+_RESOURCE_SERVER = Text(pattern=r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
+_URL_EXPIRES_SECONDS = Integer(minimum=1, maximum=3600)
+_NAME = Text(min_length=1)
 
 
 class SettingsError(Exception):
     """Invalid environment; the message is one line naming the variable."""
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    data_bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-    # Cognito's documented pattern; the part before "_" is the region.
-    user_pool_id: str = Field(max_length=55, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
-    client_ids: tuple[ClientId, ...] = Field(min_length=1)
-    admin_group: str = Field(default="admins", pattern=r"^[^\s]{1,128}$")
-    upload_content_types: tuple[MediaType, ...] = Field(min_length=1)
-    # A presigned POST can upload at most 5 GiB.
-    upload_max_bytes: int = Field(ge=1, le=5 * 1024**3)
-    resource_server_identifier: str = Field(pattern=r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
-    url_expires_seconds: int = Field(default=300, ge=1, le=3600)
-    powertools_service_name: str = Field(min_length=1)
-    powertools_metrics_namespace: str = Field(min_length=1)
+class Settings(NamedTuple):
+    data_bucket: str
+    user_pool_id: str
+    client_ids: tuple[str, ...]
+    admin_group: str
+    upload_content_types: tuple[str, ...]
+    upload_max_bytes: int
+    resource_server_identifier: str
+    url_expires_seconds: int
+    powertools_service_name: str
+    powertools_metrics_namespace: str
 
     @property
     def region(self) -> str:
@@ -64,25 +55,49 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        values: dict[str, object] = {}
-        for name, field in _ENV.items():
-            raw = environ.get(name)
-            if raw is None:
-                continue
-            if name in _JSON_LISTS:
-                try:
-                    values[field] = json.loads(raw)
-                except ValueError:
-                    raise SettingsError(f"{name}: must be a JSON array of strings") from None
-            else:
-                values[field] = raw
+        """Raise SettingsError naming the first variable that is missing or invalid (list values are JSON arrays)."""
         try:
-            return cls.model_validate(values)
-        except ValidationError as error:
-            first = error.errors()[0]
-            field = str(first["loc"][0]) if first["loc"] else ""
-            name = next((env for env, candidate in _ENV.items() if candidate == field), field)
-            raise SettingsError(f"{name}: {first['msg']}") from None
+            return cls(
+                data_bucket=_text(environ, "DATA_BUCKET", _BUCKET),
+                user_pool_id=_text(environ, "USER_POOL_ID", _POOL_ID),
+                client_ids=_list(environ, "CLIENT_IDS", _CLIENT_ID),
+                admin_group=_text(environ, "ADMIN_GROUP", _GROUP, default="admins"),
+                upload_content_types=_list(environ, "UPLOAD_CONTENT_TYPES", _MEDIA_TYPE),
+                upload_max_bytes=_integer(environ, "UPLOAD_MAX_BYTES", _UPLOAD_MAX_BYTES),
+                resource_server_identifier=_text(environ, "RESOURCE_SERVER_IDENTIFIER", _RESOURCE_SERVER),
+                url_expires_seconds=_integer(environ, "URL_EXPIRES_SECONDS", _URL_EXPIRES_SECONDS, default="300"),
+                powertools_service_name=_text(environ, "POWERTOOLS_SERVICE_NAME", _NAME),
+                powertools_metrics_namespace=_text(environ, "POWERTOOLS_METRICS_NAMESPACE", _NAME),
+            )
+        except SchemaError as error:
+            raise SettingsError(error.problems[0]) from None
+
+
+def _raw(environ: Mapping[str, str], name: str, default: str | None) -> str:
+    raw = environ.get(name, default)
+    if raw is None:
+        raise SchemaError([f"{name}: Field required"])
+    return raw
+
+
+def _text(environ: Mapping[str, str], name: str, schema: Text, default: str | None = None) -> str:
+    return schema.check(_raw(environ, name, default), name)
+
+
+def _integer(environ: Mapping[str, str], name: str, schema: Integer, default: str | None = None) -> int:
+    return schema.from_text(_raw(environ, name, default), name)
+
+
+def _list(environ: Mapping[str, str], name: str, item: Text) -> tuple[str, ...]:
+    try:
+        parsed = json.loads(_raw(environ, name, None))
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        raise SchemaError([f"{name}: must be a JSON array of strings"])
+    if not parsed:
+        raise SchemaError([f"{name}: must have at least 1 item"])
+    return tuple(item.check(value, name) for value in parsed)
 
 
 @functools.cache

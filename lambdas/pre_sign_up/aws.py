@@ -1,21 +1,20 @@
-"""Cognito calls of this function. The client is created on first use and reused by the container."""
+"""Cognito calls of this function. The client is created on first use (importing boto3) and reused by the container."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-import boto3
-
 from pre_sign_up.logic import ExistingUser, FederatedIdentity, existing_user, list_users_filter
-from shared.trigger_aws import CLIENT_CONFIG, error_code
+from shared import trigger_aws
+from shared.trigger_aws import aws_errors, error_code
 
-__all__ = ["cognito_client", "error_code", "link", "provider_names", "users_with_email"]
+__all__ = ["aws_errors", "cognito_client", "error_code", "link", "provider_names", "users_with_email"]
 
 
 @cache
 def cognito_client() -> Any:
-    return boto3.client("cognito-idp", config=CLIENT_CONFIG)
+    return trigger_aws.cognito_client()
 
 
 def users_with_email(client: Any, user_pool_id: str, email: str) -> list[ExistingUser]:

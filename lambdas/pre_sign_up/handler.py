@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from pre_sign_up import aws
 from pre_sign_up.config import load_policy
@@ -30,20 +29,20 @@ from pre_sign_up.logic import (
     parse_federated_username,
     require_exact_subject,
 )
+from shared.snapstart import register_hooks
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 POLICY = load_policy(os.environ)
+register_hooks("boto3")
 # Native sign-ups always confirm their email with a code: never auto-confirm or auto-verify anything.
 NATIVE_SIGN_UP_RESPONSE = {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False}
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trigger_source = str(event.get("triggerSource"))
@@ -101,7 +100,7 @@ def link_to_native_account(pool_id: object, user_name: object, email: str, *, pr
         identity = identity._replace(provider=provider)
         if not is_linked(destination, identity):  # a retried invocation may find the link already made
             aws.link(client, pool_id, destination.username, identity)
-    except (BotoCoreError, ClientError) as error:
+    except aws.aws_errors() as error:
         logger.error("cognito call failed", extra={"error_code": aws.error_code(error)})
         raise SignUpRejectedError(TRY_AGAIN, "cognito_error") from None
     raise AccountLinkedError(identity.provider)

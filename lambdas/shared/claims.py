@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
-
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Any, NamedTuple
 
 # Cognito user `sub`s are lowercase UUIDs. The `sub` becomes an S3 key prefix, so nothing else is accepted,
 # except for client-credentials tokens, whose `sub` is the app client id (see `TokenClaims.is_machine`).
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-CLIENT_ID_PATTERN = r"^[\w+]{1,128}$"
-_UUID = re.compile(UUID_PATTERN)
+# App client ids: CreateUserPoolClient's pattern [\w+]+ (a Java regex, where \w is ASCII), at most 128 characters.
+CLIENT_ID_PATTERN = r"^[A-Za-z0-9_+]{1,128}$"
+_UUID = re.compile(UUID_PATTERN[1:-1])
+_CLIENT_ID = re.compile(CLIENT_ID_PATTERN[1:-1])
+_TOKEN_USES = ("access", "id")
+_NAME = re.compile(r"\S+")
 _MAX_LIST_ITEMS = 100
 _MAX_CLAIM_CHARS = 2048
 
@@ -35,56 +37,47 @@ def parse_list_claim(value: object) -> tuple[str, ...]:
     """
     if value is None:
         return ()
-    if isinstance(value, list | tuple):
-        items: list[object] = list(value)
-    elif isinstance(value, str):
+    if isinstance(value, str) and not value.lstrip().startswith('["'):
         text = value.strip()
-        if text.startswith('["'):
-            try:
-                decoded = json.loads(text)
-            except ValueError as error:
-                raise ValueError("not a valid JSON list") from error
-            if not isinstance(decoded, list):
-                raise ValueError("not a list")
-            items = decoded
-        else:
-            if text.startswith("[") and text.endswith("]"):
-                text = text[1:-1]
-            items = list(text.split())
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        names = tuple(text.split())  # non-empty and without whitespace by construction
     else:
-        raise ValueError("must be a list or a string")
-    if len(items) > _MAX_LIST_ITEMS:
+        names = _json_names(_json_list(value) if isinstance(value, str) else value)
+    if len(names) > _MAX_LIST_ITEMS:
         raise ValueError("too many items")
-    if not all(isinstance(item, str) and item and not any(c.isspace() for c in item) for item in items):
+    return names
+
+
+def _json_list(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise ValueError("not a valid JSON list") from error
+
+
+def _json_names(value: object) -> tuple[str, ...]:
+    """The items of a JSON list, each a non-empty string without whitespace."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list or a string")
+    # \S is exactly what str.isspace() is not (both use Unicode's whitespace property).
+    names = tuple(item for item in value if isinstance(item, str) and _NAME.fullmatch(item))
+    if len(names) != len(value):
         raise ValueError("items must be non-empty strings without whitespace")
-    return tuple(str(item) for item in items)
+    return names
 
 
-class TokenClaims(BaseModel):
+class TokenClaims(NamedTuple):
     """The claims of a Cognito access or ID token that the backends rely on."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", str_max_length=_MAX_CLAIM_CHARS)
-
-    sub: str = Field(min_length=1)
-    token_use: Literal["access", "id"]
-    iss: str = Field(min_length=1)
-    # Access tokens carry `client_id`; ID tokens carry `aud` instead.
-    client_id: str | None = Field(default=None, pattern=CLIENT_ID_PATTERN)
-    username: str | None = Field(default=None, validation_alias=AliasChoices("username", "cognito:username"))
+    sub: str
+    token_use: str  # "access" or "id"
+    iss: str
+    client_id: str | None = None  # access tokens carry `client_id`; ID tokens carry `aud` instead
+    username: str | None = None  # `username` (access tokens) or `cognito:username` (ID tokens)
     email: str | None = None
-    groups: tuple[str, ...] = Field(default=(), validation_alias="cognito:groups")
-    scopes: tuple[str, ...] = Field(default=(), validation_alias="scope")
-
-    @field_validator("groups", "scopes", mode="before")
-    @classmethod
-    def _list_claim(cls, value: object) -> tuple[str, ...]:
-        return parse_list_claim(value)
-
-    @model_validator(mode="after")
-    def _safe_sub(self) -> TokenClaims:
-        if not (_UUID.fullmatch(self.sub) or self.is_machine):
-            raise ValueError("sub is not a Cognito user id")
-        return self
+    groups: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
 
     @property
     def is_machine(self) -> bool:
@@ -94,17 +87,58 @@ class TokenClaims(BaseModel):
 
     @classmethod
     def parse(cls, claims: Mapping[str, Any]) -> TokenClaims:
+        """Check and keep the claims the backends use (others are ignored); ClaimsError names every bad claim,
+        never a value (values may be tokens or emails)."""
+        reader = _Reader(claims)
+        parsed = cls(
+            sub=reader.text("sub", required=True) or "",
+            token_use=reader.text("token_use", required=True, choices=_TOKEN_USES) or "",
+            iss=reader.text("iss", required=True) or "",
+            client_id=reader.text("client_id", pattern=_CLIENT_ID),
+            username=reader.text("username" if "username" in claims else "cognito:username"),
+            email=reader.text("email"),
+            groups=reader.names("cognito:groups"),
+            scopes=reader.names("scope"),
+        )
+        if reader.bad:
+            raise ClaimsError(f"malformed token claims: {'; '.join(sorted(reader.bad))}")
+        if not (_UUID.fullmatch(parsed.sub) or parsed.is_machine):
+            raise ClaimsError("malformed token claims: sub is not a Cognito user id")
+        return parsed
+
+
+class _Reader:
+    """Reads claims, collecting the names of those that are malformed."""
+
+    def __init__(self, claims: Mapping[str, Any]) -> None:
+        self.claims = claims
+        self.bad: set[str] = set()
+
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        choices: tuple[str, ...] = (),
+        pattern: re.Pattern[str] | None = None,
+    ) -> str | None:
+        value = self.claims.get(name)
+        if value is None and not required:
+            return None
+        if not (isinstance(value, str) and (value or not required) and len(value) <= _MAX_CLAIM_CHARS):
+            self.bad.add(name)
+            return None
+        if (choices and value not in choices) or (pattern is not None and not pattern.fullmatch(value)):
+            self.bad.add(name)
+            return None
+        return value
+
+    def names(self, name: str) -> tuple[str, ...]:
         try:
-            return cls.model_validate(dict(claims))
-        except ValidationError as error:
-            # Name the offending claims, never their values (they may be tokens or emails).
-            problems = sorted({_describe(e["loc"], e["msg"]) for e in error.errors()})
-            raise ClaimsError(f"malformed token claims: {'; '.join(problems)}") from None
-
-
-def _describe(loc: tuple[int | str, ...], message: str) -> str:
-    # Field errors name the claim; the model-level check (sub) has its own message.
-    return ".".join(str(part) for part in loc) or message.removeprefix("Value error, ")
+            return parse_list_claim(self.claims.get(name))
+        except ValueError:
+            self.bad.add(name)
+            return ()
 
 
 def claims_from_http_api_event(event: Mapping[str, Any]) -> TokenClaims:

@@ -10,21 +10,19 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from shared import trigger_aws
+from shared.trigger_aws import aws_errors, error_code
 
-from shared.trigger_aws import error_code
-
-__all__ = ["authenticate", "error_code", "get_user", "source_client"]
+__all__ = ["TOTAL_MAX_ATTEMPTS", "authenticate", "aws_errors", "error_code", "get_user", "source_client"]
 
 # Two calls must fit in Cognito's 5 s: one attempt each (botocore's `total_max_attempts` counts the first
-# request; its `max_attempts` counts retries), at most 1 s to connect and 1.5 s to read.
-CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=1.5, retries={"mode": "standard", "total_max_attempts": 1})
+# request; its `max_attempts` counts retries), at most 1 s to connect and 1.5 s to read (shared.trigger_aws).
+TOTAL_MAX_ATTEMPTS = 1
 
 
 @cache
 def source_client(region: str) -> Any:
-    return boto3.client("cognito-idp", region_name=region, config=CLIENT_CONFIG)
+    return trigger_aws.cognito_client(total_max_attempts=TOTAL_MAX_ATTEMPTS, region_name=region)
 
 
 def get_user(client: Any, user_pool_id: str, username: str) -> dict[str, Any]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from botocore.exceptions import BotoCoreError, ClientError
 
 from user_migration import aws
 from user_migration.config import load_source
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 SOURCE = load_source(os.environ)
 # AdminInitiateAuth's answers to a wrong password, an unknown, disabled or unconfirmed user, or one whose
 # password the old pool has reset: all refuse the migration with the same message.
@@ -45,7 +43,6 @@ _REFUSED_BY_SOURCE = frozenset(
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trigger_source = str(event.get("triggerSource"))
@@ -77,7 +74,7 @@ def migrate_at_sign_in(user_name: object, password: object) -> dict[str, Any]:
     check_can_sign_in(user)
     try:
         answer = aws.authenticate(client, SOURCE.user_pool_id, SOURCE.client_id, user.username, password)
-    except (BotoCoreError, ClientError) as error:
+    except aws.aws_errors() as error:
         raise _refusal(error, SIGN_IN_FAILED) from None
     return authentication_response(migrated_attributes(user, SOURCE.attributes), final_status(answer))
 
@@ -93,7 +90,7 @@ def migrate_for_reset(user_name: object) -> dict[str, Any]:
 def _source_user(client: Any, user_name: str, message: str) -> Any:
     try:
         return old_user(aws.get_user(client, SOURCE.user_pool_id, user_name))
-    except (BotoCoreError, ClientError) as error:
+    except aws.aws_errors() as error:
         raise _refusal(error, message) from None
 
 

@@ -77,6 +77,7 @@ class HttpApi(Construct):
             memory_size=512,
             log_retention_days=config.log_retention_days,
             removal_policy=removal,
+            snapstart=config.snapstart,
         )
         self.handler.role.add_managed_policy(data_access)
 
@@ -99,7 +100,7 @@ class HttpApi(Construct):
         authorizer = authorizers.HttpJwtAuthorizer(
             "CognitoJwt", issuer, jwt_audience=client_ids, authorizer_name="cognito-jwt"
         )
-        integration = integrations.HttpLambdaIntegration("Lambda", self.handler.function)
+        integration = integrations.HttpLambdaIntegration("Lambda", self.handler.target)
         # names.API_ROUTES; the handler re-checks token_use, client_id and groups.
         for route_key, scope_name in names.API_ROUTES.items():
             method, path = route_key.split(" ", 1)

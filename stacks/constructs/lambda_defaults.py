@@ -1,8 +1,9 @@
 """One place for how every function in this app is built.
 
 ARM64, the newest Python runtime that both CDK and the AWS-managed Powertools layer support,
-Powertools from that layer pinned to the version the tests use, X-Ray tracing, an explicit log
-group with retention, explicit memory and timeout. Code is plain Python from `lambdas/` (no Docker).
+Powertools from that layer pinned to the version the tests use, Lambda's active X-Ray tracing (no tracing SDK in
+the code, decision 14), an explicit log group with retention, explicit memory and timeout. Code is plain Python
+from `lambdas/` (no Docker). Optionally SnapStart on published versions, served through an alias (decision 15).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 # Keep equal to aws-lambda-powertools in requirements-dev.txt (a test checks it).
 POWERTOOLS_VERSION = "3.37.0"
+# Callers invoke this alias of the latest published version when SnapStart is on (SnapStart serves published
+# versions only, never $LATEST).
+LIVE_ALIAS = "live"
 # Powertools publishes each layer version's ARN under this public SSM path; CloudFormation resolves
 # it at deploy time, so synth stays offline and the layer is pinned to the exact library version.
 POWERTOOLS_LAYER_PARAMETER = f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
@@ -72,6 +76,7 @@ class PythonFunction(Construct):
         memory_size: int,
         log_retention_days: int,
         removal_policy: cdk.RemovalPolicy,
+        snapstart: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -96,6 +101,7 @@ class PythonFunction(Construct):
             timeout=timeout,
             memory_size=memory_size,
             tracing=lambda_.Tracing.ACTIVE,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snapstart else None,
             log_group=self.log_group,
             role=self.role,
             environment={
@@ -104,6 +110,13 @@ class PythonFunction(Construct):
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 **environment,
             },
+        )
+        # What API Gateway and Cognito invoke: the function itself, or with SnapStart the alias of its current version
+        # (a new version is published whenever the code or configuration changes).
+        self.target: lambda_.IFunction = (
+            lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
+            if snapstart
+            else self.function
         )
         acknowledge(
             self.role.node.find_child("DefaultPolicy"),

@@ -55,8 +55,9 @@ class Triggers(Construct):
                 "ALLOWED_EMAIL_DOMAINS": json.dumps(config.sign_up.allowed_email_domains),
                 "BLOCKED_EMAIL_DOMAINS": json.dumps(config.sign_up.blocked_email_domains),
             },
+            snapstart=config.snapstart,
         )
-        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, pre_sign_up.function)
+        user_pool.add_trigger(cognito.UserPoolOperation.PRE_SIGN_UP, pre_sign_up.target)
         # ListIdentityProviders: case-insensitive pools lowercase federated user names, so the exact
         # provider name to link with is looked up.
         self._pool_policy(
@@ -69,8 +70,9 @@ class Triggers(Construct):
             "post_confirmation",
             "Adds newly confirmed users to the default group",
             {"DEFAULT_GROUP": config.default_group},
+            snapstart=config.snapstart,
         )
-        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, post_confirmation.function)
+        user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, post_confirmation.target)
         self._pool_policy(post_confirmation, ["cognito-idp:AdminAddUserToGroup"])
 
         if config.tokens.customise_access_token:
@@ -138,7 +140,9 @@ class Triggers(Construct):
             statements=[iam.PolicyStatement(actions=MIGRATION_ACTIONS, resources=[source_pool_arn])],
         ).attach_to_role(role)
 
-    def _function(self, label: str, package: str, description: str, environment: dict[str, str]) -> PythonFunction:
+    def _function(
+        self, label: str, package: str, description: str, environment: dict[str, str], *, snapstart: bool = False
+    ) -> PythonFunction:
         fn = PythonFunction(
             self,
             label,
@@ -151,6 +155,7 @@ class Triggers(Construct):
             memory_size=256,
             log_retention_days=self._config.log_retention_days,
             removal_policy=removal_policy(self._config),
+            snapstart=snapstart,
         )
         self.functions[label] = fn
         return fn

@@ -1,7 +1,7 @@
 """A local stand-in for the deployed HTTP API, on 127.0.0.1, for the offline run of the suite.
 
 moto has no API Gateway + Lambda, so this proves the client's request and response handling only: routes,
-methods, keys in the query string, status codes and JSON shapes. The bodies come from the API's own models and
+methods, keys in the query string, status codes and JSON shapes. The bodies come from the API's own shapes and
 file logic (lambdas/api: models, files, keys, users) working on moto's S3 and user pool; authorization mimics
 API Gateway's JWT authorizer (401 without a valid token, 403 for an ID token) and the admin group check.
 What it cannot mimic: route scopes (moto runs no pre-token-generation trigger, so its tokens carry none).
@@ -17,12 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ValidationError
-
 from api import files, users
+from api.edge import load_json
 from api.errors import ApiError, BadRequestError, ForbiddenError, UnauthorizedError
 from api.keys import sanitise_key, user_prefix
-from api.models import Health, Me, UploadRequest
+from api.models import UPLOAD_REQUEST
+from api.schema import SchemaError
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, JwtInvalidError, TokenUseError
 from stacks.names import ADMIN_GROUP
 
@@ -64,20 +64,26 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = self._route(method, url.path, query)
         except ApiError as error:
             status, body = error.status, {"message": error.message}
-        except ValidationError as error:
-            status, body = HTTPStatus.UNPROCESSABLE_ENTITY, {"message": str(error.errors()[0]["msg"])}
+        except SchemaError as error:
+            status, body = HTTPStatus.UNPROCESSABLE_ENTITY, {"message": error.problems[0]}
         self._reply(status, body)
 
     def _route(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         backend = self.backend
         if (method, path) == ("GET", "/health"):
-            return 200, Health()
+            return 200, {"status": "ok"}
         claims = self._authorize()
         sub = str(claims["sub"])
         prefix = user_prefix(sub)
         if (method, path) == ("GET", "/me"):
             groups, scopes = claims.get("cognito:groups", []), str(claims.get("scope", "")).split()
-            return 200, Me(sub=sub, username=claims.get("username"), email=None, groups=groups, scopes=scopes)
+            return 200, {
+                "sub": sub,
+                "username": claims.get("username"),
+                "email": None,
+                "groups": groups,
+                "scopes": scopes,
+            }
         if (method, path) == ("GET", "/files"):
             limit = int(_one(query, "limit", "100"))
             page = files.list_files(
@@ -86,12 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, page
         if (method, path) == ("POST", "/files/upload-url"):
             length = int(self.headers.get("Content-Length", "0"))
-            request = UploadRequest.model_validate_json(self.rfile.read(length))
+            request = UPLOAD_REQUEST.check(load_json(self.rfile.read(length).decode()), "body")
             return 200, files.create_upload(
                 backend.s3,
                 bucket=backend.bucket,
                 prefix=prefix,
-                request=request,
+                key=request["key"],
+                content_type=request["content_type"],
                 allowed_types=UPLOAD_TYPES,
                 max_bytes=UPLOAD_MAX_BYTES,
                 expires_in=URL_EXPIRES_S,
@@ -130,8 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, status: int, body: Any) -> None:
         payload = b""
         if body is not None:
-            data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
-            payload = json.dumps(data).encode()
+            payload = json.dumps(body).encode()
         self.send_response(status)
         if payload:
             self.send_header("Content-Type", "application/json")

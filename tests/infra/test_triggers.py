@@ -31,9 +31,18 @@ def trigger_functions(synth: Synth) -> dict[str, tuple[str, dict[str, Any]]]:
     result = {}
     for trigger, value in config.items():
         arn = value["LambdaArn"] if trigger == "PreTokenGenerationConfig" else value
-        logical_id = arn["Fn::GetAtt"][0]
+        logical_id = invoked_function(synth, arn)
         result[trigger] = (logical_id, resources(synth)[logical_id]["Properties"])
     return result
+
+
+def invoked_function(synth: Synth, arn: dict[str, Any], stack: str = "Auth") -> str:
+    """The logical id of the function an ARN reference invokes, directly or through a SnapStart alias."""
+    if "Fn::GetAtt" in arn:
+        return str(arn["Fn::GetAtt"][0])
+    alias = resources(synth, stack)[arn["Ref"]]
+    assert alias["Type"] == "AWS::Lambda::Alias"
+    return str(alias["Properties"]["FunctionName"]["Ref"])
 
 
 def test_each_trigger_is_served_by_its_handler(synth: Synth) -> None:
@@ -142,12 +151,13 @@ def test_pure_triggers_may_only_log_and_trace(synth: Synth, trigger: str) -> Non
 
 
 def test_cognito_may_invoke_each_trigger_from_this_pool_only(synth: Synth) -> None:
-    for function_id, _ in trigger_functions(synth).values():
+    for trigger, value in resources(synth)["UserPool"]["Properties"]["LambdaConfig"].items():
+        invoked = value["LambdaArn"] if trigger == "PreTokenGenerationConfig" else value  # a function or an alias
         synth.template("Auth").has_resource_properties(
             "AWS::Lambda::Permission",
             {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+                "FunctionName": invoked,
                 "Principal": "cognito-idp.amazonaws.com",
                 "SourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]},
             },

@@ -51,7 +51,6 @@ def api_env(user_pool_id: str) -> dict[str, str]:
         "URL_EXPIRES_SECONDS": "300",
         "POWERTOOLS_SERVICE_NAME": "api",
         "POWERTOOLS_METRICS_NAMESPACE": "CognitoRefTest",
-        "POWERTOOLS_TRACE_DISABLED": "1",
     }
 
 

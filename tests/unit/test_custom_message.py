@@ -15,7 +15,6 @@ from custom_message.logic import KIND_BY_TRIGGER, MessageError, check_templates,
 from custom_message.templates import TEMPLATE_DIR, TemplateError, load_templates
 from tests.unit.trigger_support import (
     FakeLambdaContext,
-    assert_lean_import,
     assert_no_personal_data,
     import_handler,
     metric_names,
@@ -234,7 +233,3 @@ def test_localhost_callback_and_trailing_slash_are_accepted() -> None:
     assert config.login_url == LOGIN_URL
     assert config.customise_email is True
     assert load_config({**ENV, "EMAIL_SENDING_ACCOUNT": "COGNITO_DEFAULT"}).customise_email is False
-
-
-def test_handler_imports_neither_aws_sdk_nor_pydantic(env: None) -> None:
-    assert_lean_import("custom_message.handler")

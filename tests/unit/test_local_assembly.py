@@ -18,6 +18,7 @@ from stacks.constructs.http_api import ACCESS_LOG_FORMAT
 from tests.support import Synth
 
 POOL_ID = "us-east-1_LocalPool9"
+INTEGRATION = "AWS::ApiGatewayV2::Integration"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,27 @@ def test_the_pools_triggers_come_from_its_lambda_config(assembly: Assembly) -> N
     triggers = trigger_functions(assembly)
     assert set(triggers) == {"PreSignUp", "PostConfirmation", "CustomMessage", "PreTokenGeneration_V2_0"}
     assert triggers["PreSignUp"].startswith("TriggersPreSignUp")
+
+
+def test_with_snapstart_the_triggers_and_the_api_resolve_through_the_live_alias(full: Synth) -> None:
+    # Given a profile with SnapStart: the pool's triggers and the API's integration name each function's `live`
+    # alias (a Ref), not the function's ARN
+    assert full.config.snapstart
+    stacks = tuple(Stack(stack_id, full.stack_names[stack_id], t) for stack_id, t in full.templates.items())
+    assembly = Assembly("full", "us-east-1", stacks)
+    functions = {logical_id: properties["Handler"] for _, logical_id, properties in
+                 assembly.resources("AWS::Lambda::Function")}  # fmt: skip
+    # When the local stack looks for the functions behind them
+    triggers = trigger_functions(assembly)
+    api = assembly.stack(names.API_STACK)
+    integrations = [api.function_behind(p["IntegrationUri"]) for _, p in api.resources(INTEGRATION)]
+    # Then it finds the functions themselves, whose workers it runs
+    assert functions[triggers["PreSignUp"]] == "pre_sign_up.handler.lambda_handler"
+    assert functions[triggers["PostConfirmation"]] == "post_confirmation.handler.lambda_handler"
+    assert functions[triggers["CustomMessage"]] == "custom_message.handler.lambda_handler"  # no alias: its ARN
+    assert integrations
+    assert {functions[str(i)] for i in integrations} == {"api.handler.lambda_handler"}
+    assert api.function_behind({"Ref": "AWS::Region"}) is None
 
 
 def test_unknown_references_fail_loudly(assembly: Assembly, resolver: Resolver) -> None:

@@ -15,7 +15,6 @@ from pre_token_generation.config import ConfigError, load_config
 from pre_token_generation.logic import COGNITO_ADMIN_API_SCOPE, customise_tokens, group_names
 from tests.unit.trigger_support import (
     FakeLambdaContext,
-    assert_lean_import,
     assert_no_personal_data,
     import_handler,
     log_lines,
@@ -298,7 +297,3 @@ def test_final_scopes_never_exceed_what_the_groups_allow(groups: list[str], gran
     assert COGNITO_ADMIN_API_SCOPE not in final
     foreign = {s for s in granted if not s.startswith(f"{RS}/") and s != COGNITO_ADMIN_API_SCOPE}
     assert final - ours == foreign
-
-
-def test_handler_imports_neither_aws_sdk_nor_pydantic(env: dict[str, str]) -> None:
-    assert_lean_import("pre_token_generation.handler")

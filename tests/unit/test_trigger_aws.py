@@ -6,13 +6,11 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from user_migration.aws import CLIENT_CONFIG as MIGRATION_CLIENT_CONFIG
+from user_migration.aws import TOTAL_MAX_ATTEMPTS as MIGRATION_ATTEMPTS
 
-from shared.trigger_aws import CLIENT_CONFIG
+from shared.trigger_aws import TOTAL_MAX_ATTEMPTS, cognito_client
 
 COGNITO_BUDGET_SECONDS = 5
 
@@ -49,20 +47,20 @@ def unavailable_cognito() -> Iterator[str]:
 
 
 @pytest.mark.parametrize(
-    ("config", "attempts"), [(CLIENT_CONFIG, 2), (MIGRATION_CLIENT_CONFIG, 1)], ids=["triggers", "user_migration"]
+    ("configured", "attempts"), [(TOTAL_MAX_ATTEMPTS, 2), (MIGRATION_ATTEMPTS, 1)], ids=["triggers", "user_migration"]
 )
 def test_a_failing_cognito_is_tried_only_as_often_as_the_budget_allows(
-    unavailable_cognito: str, config: Config, attempts: int
+    unavailable_cognito: str, configured: int, attempts: int
 ) -> None:
-    # Given a Cognito endpoint that always answers a retryable 500
-    client = boto3.client(
-        "cognito-idp",
+    # Given a Cognito endpoint that always answers a retryable 500, and the client the triggers build
+    client = cognito_client(
+        total_max_attempts=configured,
         region_name="us-east-1",
         endpoint_url=unavailable_cognito,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        config=config,
     )
+    config = client.meta.config
     # When a trigger calls it
     with pytest.raises(ClientError):
         client.list_users(UserPoolId="us-east-1_T3stP00l1")

@@ -13,18 +13,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
 from aws_events.cognito import PERSONAL_DATA
-
-REPO_ROOT = Path(__file__).parents[2]
 
 _service_ids = itertools.count()
 
@@ -56,7 +51,6 @@ def import_handler(package: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def powertools_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CognitoRefTest")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     # Handlers pass log_event=False: even this switch must not put an event (emails, phones) in the logs.
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
 
@@ -91,27 +85,3 @@ def assert_no_personal_data(output: str) -> None:
     assert output.strip(), "expected captured log output"
     for value in PERSONAL_DATA:
         assert value not in output, f"{value!r} leaked into the logs"
-
-
-def assert_lean_import(module: str) -> None:
-    """In a fresh interpreter, importing `module` adds no boto3, botocore or pydantic module.
-
-    Powertools' own __init__ imports the bare `botocore` package (a user-agent hook, ~0.4 ms); nothing
-    of botocore beyond that may be loaded.
-    """
-    probe = (
-        "import json, sys, importlib; import aws_lambda_powertools; before = set(sys.modules); "
-        f"importlib.import_module({module!r}); "
-        "print(json.dumps({'added': sorted(set(sys.modules) - before), 'all': sorted(sys.modules)}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": "lambdas:."},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    modules = json.loads(result.stdout.strip().splitlines()[-1])
-    assert not [m for m in modules["added"] if m.split(".")[0] in ("boto3", "botocore", "pydantic")]
-    assert not [m for m in modules["all"] if m.split(".")[0] in ("boto3", "pydantic") or m.startswith("botocore.")]
