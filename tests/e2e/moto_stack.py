@@ -23,6 +23,7 @@ from lambdas.shared.cognito_jwt import CognitoJwtVerifier
 from stacks import names
 from stacks.names import Outputs
 from tests.e2e.fake_api import Backend, FakeApi
+from tests.support import create_records_table
 
 REGION = "us-east-1"
 PREFIX = "cognito-ref-moto"
@@ -83,18 +84,7 @@ def _create_auth_resources(endpoint: str, bucket: str) -> dict[str, str]:
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     table = f"{PREFIX}-records"
-    boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName=table,
-        KeySchema=[
-            {"AttributeName": names.RECORD_PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": names.RECORD_SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": names.RECORD_PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": names.RECORD_SORT_KEY, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_records_table(boto3.client("dynamodb", region_name=REGION), table)
     issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
     identity_pool_id = boto3.client("cognito-identity", region_name=REGION).create_identity_pool(
         IdentityPoolName=PREFIX.replace("-", "_"),

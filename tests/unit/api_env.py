@@ -22,6 +22,7 @@ from moto import mock_aws
 
 from aws_events.http_api import GatewayAnswer, Request, Route, gateway_path, http_api_event, match_route
 from stacks import names
+from tests.support import create_records_table
 from tests.unit.identity_pool import IdentityPoolStandIn
 
 REGION = "us-east-1"
@@ -227,22 +228,6 @@ def _test_clients() -> tuple[Any, Any, Any, Any]:
     return tuple(boto3.client(service, region_name=REGION) for service in ("s3", "cognito-idp", "dynamodb", "sqs"))
 
 
-def create_records_table(dynamodb: Any) -> None:
-    """The records table as records_table.py defines it (keys from stacks.names)."""
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": names.RECORD_PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": names.RECORD_SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": names.RECORD_PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": names.RECORD_SORT_KEY, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 @contextmanager
 def api_environment(monkeypatch: pytest.MonkeyPatch, *, user_pool: bool = False) -> Iterator[ApiEnv]:
     """moto S3 with the data bucket, dummy credentials, the API's environment; with `user_pool`, a moto
@@ -263,7 +248,7 @@ def api_environment(monkeypatch: pytest.MonkeyPatch, *, user_pool: bool = False)
         s3, cognito, dynamodb, sqs = _test_clients()
         s3.create_bucket(Bucket=BUCKET)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        create_records_table(dynamodb)
+        create_records_table(dynamodb, TABLE)
         queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
         user_pool_id = (
             cognito.create_user_pool(PoolName="test-pool")["UserPool"]["Id"] if user_pool else FAKE_USER_POOL_ID
