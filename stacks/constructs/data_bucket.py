@@ -81,7 +81,6 @@ class DataBucket(Construct):
         acknowledge(
             self.access_logs, "AwsSolutions-S1", "This is the server-access-log bucket; it does not log itself."
         )
-        cors_methods = [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD]
         self.bucket = s3.Bucket(
             self,
             names.DATA_BUCKET,
@@ -94,20 +93,34 @@ class DataBucket(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
                 )
             ],
-            cors=[
-                s3.CorsRule(
-                    allowed_origins=list(config.cors_origins),
-                    allowed_methods=cors_methods,
-                    allowed_headers=list(CORS_ALLOWED_HEADERS),
-                    exposed_headers=list(CORS_EXPOSED_HEADERS),
-                    max_age=3000,
-                )
-            ]
-            if config.cors_origins
-            else None,
+            cors=[_cors_rule(config.cors_origins)] if config.cors_origins else None,
             **common,  # type: ignore[arg-type]
         )
         for bucket, logical_id in ((self.bucket, names.DATA_BUCKET), (self.access_logs, names.ACCESS_LOG_BUCKET)):
             cfn = bucket.node.default_child
             assert isinstance(cfn, s3.CfnBucket)
             cfn.override_logical_id(logical_id)
+
+    def allow_origin(self, origin: str) -> None:
+        """One more rule, for an origin known only at deploy (the hosted web app's distribution)."""
+        self.bucket.add_cors_rule(
+            allowed_origins=[origin],
+            allowed_methods=_CORS_METHODS,
+            allowed_headers=list(CORS_ALLOWED_HEADERS),
+            exposed_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=_CORS_MAX_AGE_S,
+        )
+
+
+_CORS_METHODS = [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD]
+_CORS_MAX_AGE_S = 3000
+
+
+def _cors_rule(origins: list[str]) -> s3.CorsRule:
+    return s3.CorsRule(
+        allowed_origins=origins,
+        allowed_methods=_CORS_METHODS,
+        allowed_headers=list(CORS_ALLOWED_HEADERS),
+        exposed_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=_CORS_MAX_AGE_S,
+    )
