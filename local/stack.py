@@ -300,9 +300,10 @@ def start(
 
         api_stack = next(s for s in assembly.stacks if any(True for _ in s.resources("AWS::ApiGatewayV2::Api")))
         routes, cors, log_format, jwt = api_parts(api_stack.template)
-        if cors is not None and callback_urls:  # --callback-url: the local web app's origin may call the API
-            origins = tuple(resources.origin(url) for url in callback_urls)
-            cors = dataclasses.replace(cors, allow_origins=cors.allow_origins + origins)
+        if cors is not None:  # origins from other stacks resolved; a local web app's (--callback-url) added
+            origins = tuple(str(resolver.resolve(api_stack, origin)) for origin in cors.allow_origins)
+            origins += tuple(resources.origin(url) for url in callback_urls)
+            cors = dataclasses.replace(cors, allow_origins=origins)
         api_function = functions.by_id[_api_function(api_stack.template)]
         http_api = HttpApi(
             routes,

@@ -10,7 +10,10 @@ so `x-amz-checksum-*` covers every algorithm; `ExposeHeaders` takes exact names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -53,6 +56,7 @@ CORS_EXPOSED_HEADERS = (
 class DataBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id)
+        self._origins = _Origins(config.cors_origins)
         destroy = not config.retain
         removal = cdk.RemovalPolicy.DESTROY if destroy else cdk.RemovalPolicy.RETAIN
         common = {
@@ -93,7 +97,8 @@ class DataBucket(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
                 )
             ],
-            cors=[_cors_rule(config.cors_origins)] if config.cors_origins else None,
+            # The origins are read at synth: allow_origin() may add the hosted web app's afterwards.
+            cors=[s3.CorsRule(**_cors_rule(self._origins))] if self._origins.origins else None,
             **common,  # type: ignore[arg-type]
         )
         for bucket, logical_id in ((self.bucket, names.DATA_BUCKET), (self.access_logs, names.ACCESS_LOG_BUCKET)):
@@ -102,25 +107,28 @@ class DataBucket(Construct):
             cfn.override_logical_id(logical_id)
 
     def allow_origin(self, origin: str) -> None:
-        """One more rule, for an origin known only at deploy (the hosted web app's distribution)."""
-        self.bucket.add_cors_rule(
-            allowed_origins=[origin],
-            allowed_methods=_CORS_METHODS,
-            allowed_headers=list(CORS_ALLOWED_HEADERS),
-            exposed_headers=list(CORS_EXPOSED_HEADERS),
-            max_age=_CORS_MAX_AGE_S,
-        )
+        """Add an origin known only at deploy (the hosted web app's distribution) to the bucket's one CORS rule."""
+        if not self._origins.origins:
+            self.bucket.add_cors_rule(**_cors_rule(self._origins))
+        self._origins.origins.append(origin)
 
 
-_CORS_METHODS = [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD]
-_CORS_MAX_AGE_S = 3000
+@jsii.implements(cdk.IStableListProducer)
+class _Origins:
+    """The CORS rule's origins, produced at synth (cdk.Lazy), so allow_origin() can still add one."""
+
+    def __init__(self, origins: list[str]) -> None:
+        self.origins = list(origins)
+
+    def produce(self) -> list[str]:
+        return self.origins
 
 
-def _cors_rule(origins: list[str]) -> s3.CorsRule:
-    return s3.CorsRule(
-        allowed_origins=origins,
-        allowed_methods=_CORS_METHODS,
-        allowed_headers=list(CORS_ALLOWED_HEADERS),
-        exposed_headers=list(CORS_EXPOSED_HEADERS),
-        max_age=_CORS_MAX_AGE_S,
-    )
+def _cors_rule(origins: _Origins) -> dict[str, Any]:
+    return {
+        "allowed_origins": cdk.Lazy.list(origins),
+        "allowed_methods": [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD],
+        "allowed_headers": list(CORS_ALLOWED_HEADERS),
+        "exposed_headers": list(CORS_EXPOSED_HEADERS),
+        "max_age": 3000,
+    }
