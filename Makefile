@@ -74,8 +74,10 @@ web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 web: web/dist/index.html ## build the browser app into web/dist (type check, then Vite)
 
 # Debian's Chromium for the browser tests (Playwright drives it by its path: its own browser downloads are not
-# used). As root it installs with apt; otherwise one line says what to install.
-CHROMIUM := /usr/bin/chromium
+# used). As root it installs with apt; otherwise one line says what to install. CHROMIUM=<path> picks another
+# Chromium-based browser (the GitHub workflow uses the runner's Chrome).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 browser: ## install Debian's chromium for the browser tests (apt, as root)
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

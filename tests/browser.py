@@ -8,6 +8,7 @@ app's pages and Content-Security-Policy violations are collected for the whole r
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import unicodedata
@@ -21,7 +22,8 @@ from playwright.sync_api import Page, Request, expect, sync_playwright
 
 from tests.support import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium (`make browser`), or another Chromium-based browser named by CHROMIUM (the Makefile exports it).
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "web"
 # A key with `/` and non-ASCII characters, through the API's presigned POST and back.
 API_KEY = "reports/2026/naïve résumé €.txt"
@@ -78,7 +80,7 @@ class Journey:
 def browser_journey(web_url: str, run: str) -> Iterator[Journey]:
     """A headless Chromium at the app's URL, with problem collectors and a screenshot folder."""
     if not CHROMIUM.is_file():
-        raise AssertionError(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+        raise AssertionError(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium (or set CHROMIUM)")
     shots = ARTIFACTS / run
     shots.mkdir(parents=True, exist_ok=True)
     for old in shots.glob("*.png"):
