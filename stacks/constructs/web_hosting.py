@@ -4,9 +4,11 @@
   CloudFront signs its requests and the bucket policy allows `s3:GetObject` to the CloudFront service principal
   for this distribution's ARN only (Amazon CloudFront Developer Guide, "Restrict access to an Amazon S3 origin").
 - The response headers policy adds HSTS, nosniff, `X-Frame-Options`, `Referrer-Policy` and the custom headers of
-  stacks/web_client.py. The Content-Security-Policy comes from the viewer-response function (web_viewer.js),
-  because it names the API and the data bucket: the data bucket's CORS rule and the web client's callback URLs
-  name this distribution, so a policy resource naming them would close a dependency cycle (decision 20).
+  stacks/web_client.py, overriding any the origin sends (Amazon CloudFront Developer Guide, "Add or remove HTTP
+  headers in CloudFront responses with a policy"). The Content-Security-Policy comes from the viewer-response
+  function (web_viewer.js), because it names the API and the data bucket: the data bucket's CORS rule and the web
+  client's callback URLs name this distribution, so a policy resource naming them would close a dependency cycle
+  (decision 20).
 - The viewer-request function serves `/index.html` for the app's routes (`/callback`).
 
 This construct lives in the auth stack because the web client's callback and sign-out URLs, created there, need

@@ -18,7 +18,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
@@ -31,6 +30,7 @@ from stacks.web_client import connect_origins, content_security_policy, security
 from tests.browser import assert_csp_is_enforced, assert_no_problems, browser_journey, run_journey, sign_in_local
 from tests.local.stack import LocalStack
 from tests.local.stack import local_stack as running_local_stack
+from tests.support import REPO
 
 PASSWORD = "Web-Journey-9-Pass"
 WEB = WEB_DIST.parent
@@ -114,4 +114,4 @@ def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> N
         "signed-out-after-reload.png",
     ]  # fmt: skip
     print(f"\nweb journey: local stack ready in {stack.startup_s:.1f} s, browser journey {elapsed:.1f} s; "
-          f"screenshots in {journey.shots.relative_to(Path.cwd()) if journey.shots.is_relative_to(Path.cwd()) else journey.shots}")  # fmt: skip  # noqa: E501
+          f"screenshots in {journey.shots.relative_to(REPO)}")  # fmt: skip

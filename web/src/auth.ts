@@ -78,7 +78,8 @@ export class Auth {
       // Already expired or revoked: nothing left to revoke. The local session still ends below.
     }
     await this.manager.removeUser();
-    // Cognito's /logout takes client_id and logout_uri (a registered sign-out URL), not post_logout_redirect_uri.
+    // Cognito's /logout takes client_id and logout_uri, one of the client's sign-out URLs ("The managed login
+    // sign-out endpoint: /logout", Amazon Cognito Developer Guide), not OIDC's post_logout_redirect_uri.
     await this.manager.signoutRedirect({
       extraQueryParams: { client_id: this.config.clientId, logout_uri: `${location.origin}/` },
     });

@@ -37,12 +37,12 @@ async function start(): Promise<void> {
     return;
   }
   const auth = new Auth(config);
-  const session: Session = { config, auth, api: undefined as unknown as Api, user: null, storage: null };
-  session.api = new Api(config.apiUrl, async () => {
-    const user = await auth.currentUser();
+  const api = new Api(config.apiUrl, async () => {
+    const user = await auth.currentUser(); // renewed first if it expired
     if (user === null) throw new ApiError(401, "You are signed out. Sign in again.");
     return user.access_token;
   });
+  const session: Session = { config, auth, api, user: null, storage: null };
   auth.manager.events.addUserLoaded((user) => {
     session.user = user; // a silent renewal: new tokens, perhaps new groups
     session.storage = null;
