@@ -199,7 +199,7 @@ destroy: aws-check synth ## delete the profile's stacks (retained resources stay
 # The README's picture of the app: the profile step of the browser journey against the local stack.
 web-screenshot: setup web ## refresh docs/img/web-profile.png from the local browser journey
 	$(BIN)/python -m pytest -q -p no:randomly tests/local/test_web_journey.py
-	cp test-artifacts/web/local/02-profile.png docs/img/web-profile.png
+	cp test-artifacts/web/local/03-profile.png docs/img/web-profile.png
 	@echo "docs/img/web-profile.png: $$(wc -c < docs/img/web-profile.png) bytes"
 
 clean: ## remove cdk.out, web/dist, the local stack's state, test artifacts and tool caches (not .venv or node_modules)

@@ -147,6 +147,8 @@ def run_journey(
     # 2. Sign in through the login page, typing into its form
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r".*/(oauth2/authorize|login).*"))
+    page.wait_for_load_state()
+    journey.shot("login-page")
     sign_in(page, email, password)
     # 3. The profile: claims of the ID and access tokens, and /me
     expect(page.get_by_role("heading", name="Profile")).to_be_visible()
