@@ -110,8 +110,8 @@ def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> N
     elapsed = time.monotonic() - started
     shots = sorted(p.name for p in journey.shots.glob("*.png"))
     assert [re.sub(r"^\d+-", "", name) for name in shots] == [
-        "signed-out.png", "login-page.png", "profile.png", "api-uploaded.png", "api-deleted.png", "s3-direct.png", "admin.png",
-        "signed-out-after-reload.png",
+        "signed-out.png", "login-page.png", "profile.png", "api-uploaded.png", "api-deleted.png", "s3-direct.png",
+        "admin.png", "signed-out-after-reload.png",
     ]  # fmt: skip
     print(f"\nweb journey: local stack ready in {stack.startup_s:.1f} s, browser journey {elapsed:.1f} s; "
           f"screenshots in {journey.shots.relative_to(REPO)}")  # fmt: skip
