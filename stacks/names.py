@@ -37,6 +37,7 @@ RESOURCE_SERVER = "ResourceServer"
 IDENTITY_POOL = "IdentityPool"
 DATA_BUCKET = "DataBucket"
 ACCESS_LOG_BUCKET = "AccessLogBucket"
+WEB_BUCKET = "WebBucket"  # web.enabled: the browser app's build (stacks/constructs/web_hosting.py)
 
 # OAuth scopes of the resource server (short names; full name is "<identifier>/<scope>").
 SCOPE_PROFILE_READ = "profile.read"
@@ -100,6 +101,7 @@ class Outputs:
     REGION = "Region"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
+    WEB_URL = "WebUrl"  # only with web.enabled: the hosted app (CloudFront)
 
 
 class LocalOutputs:
@@ -110,3 +112,4 @@ class LocalOutputs:
     COGNITO_IDENTITY = "CognitoIdentityEndpoint"
     S3 = "S3Endpoint"
     MAILBOX = "MailboxUrl"
+    WEB = "WebUrl"  # the local web server, when the profile hosts the web app

@@ -53,8 +53,10 @@ class HttpApi(Construct):
         user_pool_id: str,
         bucket_name: str,
         data_access: iam.IManagedPolicy,
+        extra_origins: list[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        cors_origins = [*config.cors_origins, *(extra_origins or [])]
         removal = cdk.RemovalPolicy.RETAIN if config.retain else cdk.RemovalPolicy.DESTROY
         self.handler = PythonFunction(
             self,
@@ -88,12 +90,12 @@ class HttpApi(Construct):
             description="Cognito reference architecture API",
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=list(config.cors_origins),
+                allow_origins=cors_origins,
                 allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
                 allow_headers=["authorization", "content-type"],
                 max_age=cdk.Duration.hours(1),
             )
-            if config.cors_origins
+            if cors_origins
             else None,
         )
         self.stage = self._stage(config, removal)
