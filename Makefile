@@ -26,7 +26,7 @@ CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
 AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
 .PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
-	e2e export-users import-users destroy clean test-pythons local local-stop
+	e2e export-users import-users destroy clean test-pythons local local-stop web browser web-screenshot
 
 help: ## list the targets (this text)
 	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
@@ -60,8 +60,33 @@ node_modules/.installed: package.json package-lock.json | $(VENV)/.app-installed
 	npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false npm ci
 	touch $@
 
-setup: $(VENV)/.dev-installed node_modules/.installed $(CHECKOV_VENV)/.installed ## install everything the targets use
-	@echo "setup: .venv, node_modules and .venv-checkov are up to date"
+# The web app (web/) has its own package.json and lockfile: its toolchain (Vite, TypeScript) and what it ships
+# (oidc-client-ts, the AWS SDK) are not the CDK's tools.
+web/node_modules/.installed: web/package.json web/package-lock.json | $(VENV)/.app-installed
+	cd web && npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false npm ci
+	touch $@
+
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build -- --logLevel warn
+	touch $@
+
+web: web/dist/index.html ## build the browser app into web/dist (type check, then Vite)
+
+# Debian's Chromium for the browser tests (Playwright drives it by its path: its own browser downloads are not
+# used). As root it installs with apt; otherwise one line says what to install. CHROMIUM=<path> picks another
+# Chromium-based browser (the GitHub workflow uses the runner's Chrome).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+browser: ## install Debian's chromium for the browser tests (apt, as root)
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "make: the browser tests need Chromium at $(CHROMIUM): install Debian's package (sudo apt-get install chromium)"; exit 1; fi
+
+setup: $(VENV)/.dev-installed node_modules/.installed web/node_modules/.installed $(CHECKOV_VENV)/.installed browser ## install everything the targets use
+	@echo "setup: .venv, node_modules, web/node_modules, .venv-checkov and chromium are up to date"
 
 # ---- Offline: no AWS account, no credentials ----
 check-config: $(VENV)/.app-installed ## validate config/<ENV>.yaml (one line naming the key)
@@ -80,7 +105,7 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
 # cycle check), so `make test` includes a synth of each profile.
-test: setup lint ## lint, type-check, every test, synth of every profile, destructive-change guard
+test: setup lint web ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
 	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
 	$(MAKE) --no-print-directory test-pythons
@@ -111,7 +136,7 @@ bench: $(VENV)/.dev-installed ## benchmarks, as ratios to baselines measured in 
 
 # The whole journey on this machine (docs/local.md): cognito-local, moto and the real handlers, on 127.0.0.1.
 # Runs until Ctrl-C or `make local-stop`; writes outputs/local.json (`python -m client --profile local ...`).
-local: check-config $(VENV)/.dev-installed node_modules/.installed ## the stack on this machine, no AWS account (Ctrl-C stops it)
+local: check-config $(VENV)/.dev-installed node_modules/.installed web ## the stack on this machine, no AWS account (Ctrl-C stops it)
 	$(BIN)/python -m local up --profile $(ENV)
 
 local-stop: $(VENV)/.app-installed ## stop the stack `make local` started
@@ -127,8 +152,9 @@ bootstrap: aws-check check-config node_modules/.installed ## once per account an
 preflight: aws-check synth ## read-only account checks before a deploy (docs/preflight.md)
 	@$(BIN)/python -m scripts.preflight --profile $(ENV)
 
-# Deploys exactly the assembly that preflight checked (--app cdk.out).
-deploy: aws-check synth ## preflight, then cdk deploy; outputs/<ENV>.json (FORCE=1 skips preflight)
+# Deploys exactly the assembly that preflight checked (--app cdk.out), with the web app built first (its files are
+# an asset of the API stack when web.enabled; a synth without a build packages a placeholder page).
+deploy: aws-check web synth ## preflight, then cdk deploy; outputs/<ENV>.json (FORCE=1 skips preflight)
 	@if [ "$(FORCE)" = "1" ]; then echo "make deploy: FORCE=1, preflight skipped"; \
 	  else $(BIN)/python -m scripts.preflight --profile $(ENV); fi
 	@mkdir -p outputs
@@ -136,7 +162,7 @@ deploy: aws-check synth ## preflight, then cdk deploy; outputs/<ENV>.json (FORCE
 	  --outputs-file outputs/$(ENV).json $(CDK_OPTS)
 	@$(BIN)/python -m scripts.signin_url $(ENV)
 
-diff: aws-check synth ## what a deploy would change
+diff: aws-check web synth ## what a deploy would change
 	$(AWS) --quiet -- $(CDK) diff --app cdk.out $(CDK_OPTS)
 
 # Post-deploy end-to-end proof against the deployed profile. Without credentials or an outputs
@@ -144,6 +170,7 @@ diff: aws-check synth ## what a deploy would change
 e2e: $(VENV)/.dev-installed ## post-deploy end-to-end suite (skips in one line without an account)
 	@status=0; $(BIN)/python -m scripts.e2e_check --profile $(ENV) || status=$$?; \
 	if [ $$status -eq 3 ]; then exit 0; elif [ $$status -ne 0 ]; then exit $$status; fi; \
+	$(MAKE) --no-print-directory browser && \
 	E2E_OUTPUTS=outputs/$(ENV).json E2E_PROFILE=$(ENV) $(BIN)/python -m pytest -m aws tests/e2e -q
 
 # Users' backup and restore (docs/operations.md). POOL=<user pool id> defaults to UserPoolId in
@@ -169,5 +196,11 @@ destroy: aws-check synth ## delete the profile's stacks (retained resources stay
 	$(TEARDOWN)
 	$(CDK_DESTROY) || { echo "make destroy: retrying after emptying the buckets again"; $(TEARDOWN) && $(CDK_DESTROY); }
 
-clean: ## remove cdk.out, the local stack's state and tool caches (not .venv or node_modules)
-	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache
+# The README's picture of the app: the profile step of the browser journey against the local stack.
+web-screenshot: setup web ## refresh docs/img/web-profile.png from the local browser journey
+	$(BIN)/python -m pytest -q -p no:randomly tests/local/test_web_journey.py
+	cp test-artifacts/web/local/03-profile.png docs/img/web-profile.png
+	@echo "docs/img/web-profile.png: $$(wc -c < docs/img/web-profile.png) bytes"
+
+clean: ## remove cdk.out, web/dist, the local stack's state, test artifacts and tool caches (not .venv or node_modules)
+	rm -rf cdk.out web/dist test-artifacts .local .pytest_cache .mypy_cache .ruff_cache

@@ -38,7 +38,9 @@ def up(args: argparse.Namespace) -> int:
     # started in the background of a script inherits it ignored.
     signal.signal(signal.SIGTERM, _on_stop_signal)
     signal.signal(signal.SIGINT, _on_stop_signal)
-    ports = stack.Ports(login=args.login_port, api=args.api_port, s3=args.s3_port, aws=args.identity_port)
+    ports = stack.Ports(
+        login=args.login_port, api=args.api_port, s3=args.s3_port, aws=args.identity_port, web=args.web_port
+    )
     try:
         with stack.start(args.profile, state_dir=args.state_dir, ports=ports, callback_urls=tuple(args.callback_url),
                          log=lambda line: print(line, flush=True)) as running:  # fmt: skip
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--profile", default="dev", help="config/<profile>.yaml (default: dev)")
     start.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR, help="default: .local")
     start.add_argument("--outputs", type=Path, default=DEFAULT_OUTPUTS, help="default: outputs/local.json")
-    for name, default in (("login", 9300), ("api", 9301), ("s3", 9302), ("identity", 9303)):
+    for name, default in (("login", 9300), ("api", 9301), ("s3", 9302), ("identity", 9303), ("web", 9304)):
         start.add_argument(f"--{name}-port", type=int, default=default, help=f"default: {default}; 0 picks a free one")
     start.add_argument(
         "--callback-url",

@@ -51,6 +51,7 @@ class Context:
     aws: Callable[[str], Any]  # a boto3 client for moto, by service name
     extra_callback_urls: Sequence[str] = ()
     provisioned: Provisioned = field(default_factory=Provisioned)
+    web_host: str | None = None  # host:port of the local web server, which stands in for the distribution
 
 
 def seed_user_pools(assembly: Assembly, resolver: Resolver, db_dir: Path, provisioned: Provisioned) -> None:
@@ -276,10 +277,21 @@ def _queue(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str,
     ctx.resolver.provide(stack, logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
 
 
+NO_WEB_HOST = "web-app-not-built.invalid"  # RFC 2606: a name that never resolves
+
+
+def _distribution(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str, Any]) -> None:
+    """The web app's CloudFront distribution is the local web server (local/web.py). The template's
+    `https://<domain>` URLs then name an address that speaks http only; its http URLs come from the callback URLs
+    the local stack adds (local/stack.py)."""
+    ctx.resolver.provide(stack, logical_id, "local", DomainName=ctx.web_host or NO_WEB_HOST)
+
+
 Provisioner = Callable[[Context, Stack, str, Mapping[str, Any]], None]
-# In dependency order: resource servers and domains before the clients whose scopes name them, clients before
-# the identity pool that lists them.
+# In dependency order: the distribution before the clients and buckets that name its origin, resource servers and
+# domains before the clients whose scopes name them, clients before the identity pool that lists them.
 PROVISIONERS: dict[str, Provisioner] = {
+    "AWS::CloudFront::Distribution": _distribution,
     "AWS::Cognito::UserPoolResourceServer": _resource_server,
     "AWS::Cognito::UserPoolDomain": _domain,
     "AWS::Cognito::UserPoolClient": _user_pool_client,

@@ -37,7 +37,10 @@ from local.functions import Functions, InvokeApi, function_specs
 from local.login import CognitoError, LoginServer
 from local.storage import MotoServers
 from local.tokens import Issuer, SigningKey
+from local.web import WebServer, web_built
+from stacks import names
 from stacks.names import LocalOutputs
+from stacks.web_client import CALLBACK_PATH, ClientConfig, connect_origins, content_security_policy
 
 REPO = Path(__file__).resolve().parent.parent
 COGNITO_LOCAL_LAUNCHER = REPO / "local" / "cognito_local.cjs"
@@ -54,6 +57,7 @@ class Ports:
     api: int = 0
     s3: int = 0
     aws: int = 0
+    web: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,8 +216,11 @@ def start(
         )
     pool_id = next(iter(provisioned.user_pool_ids.values()))
     triggers = resources.trigger_functions(assembly)
+    hosted = any(True for _ in assembly.resources("AWS::CloudFront::Distribution"))
 
     with ExitStack() as stack:
+        web = _web_server(stack, hosted=hosted, port=ports.web, log=log)
+        callback_urls = (*callback_urls, *([web.url + CALLBACK_PATH] if web else []))
         moto = MotoServers(ports.s3, ports.aws)
         moto.start()
         stack.callback(moto.stop)
@@ -240,7 +247,15 @@ def start(
         upstream = f"http://127.0.0.1:{cognito_port}"
         # The login server forwards to cognito-local; before it exists, provisioning calls cognito-local directly.
         direct = _direct_caller(upstream)
-        ctx = resources.Context(assembly, resolver, direct, aws, callback_urls, provisioned)
+        ctx = resources.Context(
+            assembly,
+            resolver,
+            direct,
+            aws,
+            callback_urls,
+            provisioned,
+            web_host=web.url.split("://", 1)[1] if web else resources.NO_WEB_HOST,
+        )
         resources.provision(ctx)
         moto.s3_cors.rules = dict(provisioned.bucket_cors)
 
@@ -285,9 +300,10 @@ def start(
 
         api_stack = next(s for s in assembly.stacks if any(True for _ in s.resources("AWS::ApiGatewayV2::Api")))
         routes, cors, log_format, jwt = api_parts(api_stack.template)
-        if cors is not None and callback_urls:  # --callback-url: the local web app's origin may call the API
-            origins = tuple(resources.origin(url) for url in callback_urls)
-            cors = dataclasses.replace(cors, allow_origins=cors.allow_origins + origins)
+        if cors is not None:  # origins from other stacks resolved; a local web app's (--callback-url) added
+            origins = tuple(str(resolver.resolve(api_stack, origin)) for origin in cors.allow_origins)
+            origins += tuple(resources.origin(url) for url in callback_urls)
+            cors = dataclasses.replace(cors, allow_origins=origins)
         api_function = functions.by_id[_api_function(api_stack)]
         http_api = HttpApi(
             routes,
@@ -310,22 +326,68 @@ def start(
 
         outputs = _outputs(assembly, resolver, login.url, pool_id)
         prefix = api_stack.name.rsplit("-", 1)[0]
-        outputs[f"{prefix}-local"] = {
+        local_endpoints = {
             LocalOutputs.COGNITO_IDP: login.url,
             LocalOutputs.COGNITO_IDENTITY: moto.aws_url,
             LocalOutputs.S3: moto.s3_url,
             LocalOutputs.DYNAMODB: moto.aws_url,
             LocalOutputs.MAILBOX: f"{login.url}/_local/mailbox",
         }
+        urls = {"login": login.url, "api": api_server.url, "s3": moto.s3_url, "identity": moto.aws_url}
+        if web is not None:
+            urls["web"] = local_endpoints[LocalOutputs.WEB] = _configure_web(
+                web, outputs, login_url=login.url, identity_url=moto.aws_url, s3_url=moto.s3_url
+            )
+        outputs[f"{prefix}-local"] = local_endpoints
         pids = [process.pid, *functions.pids()]
         recorded = {"supervisor": os.getpid(), "children": pids, "cognito_local": process.pid}
         (run_dir / "pids.json").write_text(json.dumps(recorded), encoding="utf-8")
         stack.callback((run_dir / "pids.json").unlink, missing_ok=True)
-        yield Running(
-            {"login": login.url, "api": api_server.url, "s3": moto.s3_url, "identity": moto.aws_url},
-            outputs,
-            pids,
-        )
+        yield Running(urls, outputs, pids)
+
+
+def _web_server(stack: ExitStack, *, hosted: bool, port: int, log: Callable[[str], None]) -> WebServer | None:
+    """The profile hosts the web app (web.enabled): the local web server stands in for the distribution, and its
+    http origin joins the browser clients' callback URLs and the CORS rules, like --callback-url."""
+    if not hosted:
+        return None
+    if not web_built():
+        log("web app not built: not served (`make web` builds it; `make local` does)")
+        return None
+    web = WebServer(port=port)
+    _serve(web)
+    stack.callback(web.server_close)
+    stack.callback(web.shutdown)
+    return web
+
+
+def _configure_web(
+    web: WebServer, outputs: dict[str, dict[str, Any]], *, login_url: str, identity_url: str, s3_url: str
+) -> str:
+    """config.json and the CSP of the local web app, from the local outputs (stacks/web_client.py, as deployed);
+    the outputs' WebUrl becomes the local web server's. Returns its URL."""
+    merged = {key: value for values in outputs.values() for key, value in values.items()}
+    out = names.Outputs
+    config = ClientConfig(
+        region=str(merged[out.REGION]),
+        user_pool_id=str(merged[out.USER_POOL_ID]),
+        client_id=str(merged[out.WEB_CLIENT_ID]),
+        login_url=login_url,
+        api_url=str(merged[out.API_URL]),
+        identity_pool_id=str(merged[out.IDENTITY_POOL_ID]),
+        bucket=str(merged[out.DATA_BUCKET_NAME]),
+        resource_server=str(merged[out.RESOURCE_SERVER_ID]),
+        admin_group=names.ADMIN_GROUP,
+    )
+    document = config.document(endpoints={"cognitoIdentity": identity_url, "s3": s3_url})
+    origins = connect_origins(
+        login_url=login_url, api_url=config.api_url, identity_url=identity_url, bucket_origins=[s3_url]
+    )
+    web.configure(json.dumps(document, indent=2).encode(), content_security_policy(connect_origins=origins))
+    for values in outputs.values():
+        if out.WEB_URL in values:
+            values[out.WEB_URL] = web.url + "/"
+    return web.url
 
 
 def _direct_caller(upstream: str) -> Callable[[str, Any], dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Stateless API stack: JWT-authorized HTTP API, its function, dashboard and alarms."""
+"""Stateless API stack: JWT-authorized HTTP API, its function, dashboard and alarms; with web.enabled, the web
+app's published files and config.json (they need the API's URL)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from stacks.config import AppConfig
 from stacks.constructs.account_erasure import AccountErasure, sweep_delay_seconds
 from stacks.constructs.http_api import HttpApi
 from stacks.constructs.monitoring import Monitoring
+from stacks.constructs.web_content import WebContent
+from stacks.web_client import ClientConfig, connect_origins, content_security_policy, identity_endpoint
 
 if TYPE_CHECKING:
     from stacks.auth_stack import AuthStack
@@ -47,6 +50,7 @@ class ApiStack(cdk.Stack):
             data_access=[auth.api_access.policy, auth.api_access.erasure],
             environment=self.erasure.environment,
             url_expires_seconds=url_expires_seconds,
+            extra_origins=[auth.web.origin] if auth.web else None,
         )
         self.erasure.queue.grant_send_messages(self.http_api.handler.role)
         Monitoring(
@@ -60,4 +64,37 @@ class ApiStack(cdk.Stack):
             user_pool_id=auth.user_pool.user_pool_id,
             client_ids=client_ids,
         )
+        if auth.web:
+            self._publish_web_app(config, auth)
         cdk.CfnOutput(self, names.Outputs.API_URL, value=self.http_api.url).override_logical_id(names.Outputs.API_URL)
+
+    def _publish_web_app(self, config: AppConfig, auth: AuthStack) -> None:
+        """The web app's files, config.json and CSP: here, because they need the API's URL (decision 20)."""
+        assert auth.web is not None
+        login_url = auth.clients.domain.base_url()
+        bucket = auth.data.bucket
+        origins = connect_origins(
+            login_url=login_url,
+            api_url=self.http_api.url,
+            identity_url=identity_endpoint(self.region),
+            bucket_origins=[f"https://{bucket.bucket_regional_domain_name}", f"https://{bucket.bucket_domain_name}"],
+        )
+        WebContent(
+            self,
+            "WebContent",
+            config=config,
+            bucket=auth.web.bucket,
+            distribution=auth.web.distribution,
+            client_config=ClientConfig(
+                region=self.region,
+                user_pool_id=auth.user_pool.user_pool_id,
+                client_id=auth.clients.web.user_pool_client_id,
+                login_url=login_url,
+                api_url=self.http_api.url,
+                identity_pool_id=auth.identity.identity_pool.ref,
+                bucket=bucket.bucket_name,
+                resource_server=config.resource_server_identifier,
+                admin_group=names.ADMIN_GROUP,
+            ),
+            csp=content_security_policy(connect_origins=origins),
+        )

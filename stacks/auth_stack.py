@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from stacks import names
-from stacks.config import AppConfig
+from stacks.config import AppConfig, ClientUrls
 from stacks.constructs.alarms import AlarmTopic
 from stacks.constructs.api_access import ApiDataAccess
 from stacks.constructs.app_clients import AppClients
@@ -25,6 +25,7 @@ from stacks.constructs.triggers import Triggers
 from stacks.constructs.user_pool import UserPool
 from stacks.constructs.user_pool_logs import UserPoolLogs
 from stacks.constructs.waf import UserPoolWaf
+from stacks.constructs.web_hosting import WebHosting
 
 
 class AuthStack(cdk.Stack):
@@ -38,12 +39,24 @@ class AuthStack(cdk.Stack):
         self.user_pool = pool.user_pool
         self.triggers = Triggers(self, "Triggers", config=config, user_pool=self.user_pool)
         federation = Federation(self, "Federation", config=config, user_pool=self.user_pool)
+        self.data = DataBucket(self, "Storage", config=config)
+        # The hosted web app: its origin joins the web client's URLs and the data bucket's CORS (decision 20).
+        self.web = (
+            WebHosting(self, "Web", config=config, access_logs=self.data.access_logs) if config.web.enabled else None
+        )
+        if self.web:
+            self.data.allow_origin(self.web.origin)
         self.clients = AppClients(
             self,
             "Clients",
             config=config,
             user_pool=self.user_pool,
             identity_providers=federation.client_providers(),
+            hosted_web=ClientUrls.model_construct(
+                callback_urls=[self.web.callback_url], logout_urls=[self.web.sign_out_url]
+            )
+            if self.web
+            else None,
         )
         waf = UserPoolWaf(self, "Waf", config=config, user_pool=self.user_pool) if config.waf.enabled else None
         pool_logs = UserPoolLogs(self, "UserPoolLogs", config=config, user_pool=self.user_pool)
@@ -54,7 +67,6 @@ class AuthStack(cdk.Stack):
         pool_logs.delivery.node.add_dependency(delivery)
         if waf:
             waf.logging.node.add_dependency(delivery)
-        self.data = DataBucket(self, "Storage", config=config)
         self.records = RecordsTable(self, "Records", config=config)
         self.identity = IdentityPool(
             self,
@@ -100,5 +112,7 @@ class AuthStack(cdk.Stack):
             outputs[names.Outputs.NATIVE_CLIENT_ID] = clients.native.user_pool_client_id
         if clients.service:  # the id only: the secret stays in Cognito
             outputs[names.Outputs.SERVICE_CLIENT_ID] = clients.service.user_pool_client_id
+        if self.web:
+            outputs[names.Outputs.WEB_URL] = self.web.sign_out_url
         for key, value in outputs.items():
             cdk.CfnOutput(self, key, value=value).override_logical_id(key)

@@ -379,6 +379,12 @@ class Waf(_Model):
     rate_limit_per_5_minutes: int = Field(default=300, ge=10, le=2_000_000_000)
 
 
+class Web(_Model):
+    """The browser client (web/), hosted by the stack: a private bucket behind CloudFront (docs/web.md)."""
+
+    enabled: bool = False
+
+
 class Migration(_Model):
     """Lazy migration from an old user pool of this account: the UserMigration trigger moves each user at their
     first sign-in or password reset (docs/operations.md, decision 13)."""
@@ -433,6 +439,7 @@ class AppConfig(_Model):
     identity: Identity = Identity()
     api: Api = Api()
     waf: Waf = Waf()
+    web: Web = Web()
     migration: Migration | None = None
     # Lambda SnapStart for the API and the sign-up triggers (pre sign-up, post confirmation): each runs as an
     # alias of a published version restored from a snapshot (decision 15; caching and restores are billed).

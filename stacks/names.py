@@ -38,6 +38,7 @@ IDENTITY_POOL = "IdentityPool"
 DATA_BUCKET = "DataBucket"
 ACCESS_LOG_BUCKET = "AccessLogBucket"
 RECORDS_TABLE = "RecordsTable"
+WEB_BUCKET = "WebBucket"  # web.enabled: the browser app's build (stacks/constructs/web_hosting.py)
 
 # OAuth scopes of the resource server (short names; full name is "<identifier>/<scope>").
 SCOPE_PROFILE_READ = "profile.read"
@@ -121,6 +122,7 @@ class Outputs:
     REGION = "Region"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
+    WEB_URL = "WebUrl"  # only with web.enabled: the hosted app (CloudFront)
 
 
 class LocalOutputs:
@@ -132,3 +134,4 @@ class LocalOutputs:
     S3 = "S3Endpoint"
     DYNAMODB = "DynamoDbEndpoint"
     MAILBOX = "MailboxUrl"
+    WEB = "WebUrl"  # the local web server, when the profile hosts the web app

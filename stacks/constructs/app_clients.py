@@ -56,17 +56,25 @@ class AppClients(Construct):
         config: AppConfig,
         user_pool: cognito.UserPool,
         identity_providers: list[cognito.UserPoolClientIdentityProvider],
+        hosted_web: ClientUrls | None = None,
     ) -> None:
+        """`hosted_web`: the hosted app's callback and sign-out URLs (web.enabled), added to the web client's."""
         super().__init__(scope, construct_id)
         self._config = config
         self._user_pool = user_pool
         self.resource_server = self._resource_server()
         self.domain = self._domain()
 
+        web_urls = config.clients.web
+        if hosted_web is not None:
+            web_urls = ClientUrls(
+                callback_urls=[*web_urls.callback_urls, *hosted_web.callback_urls],
+                logout_urls=[*web_urls.logout_urls, *hosted_web.logout_urls],
+            )
         self.web = self._user_client(
             names.WEB_CLIENT,
             "web",
-            config.clients.web,
+            web_urls,
             [cognito.UserPoolClientIdentityProvider.COGNITO, *identity_providers],
         )
         self.native = (

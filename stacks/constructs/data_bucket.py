@@ -10,7 +10,10 @@ so `x-amz-checksum-*` covers every algorithm; `ExposeHeaders` takes exact names.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -53,6 +56,7 @@ CORS_EXPOSED_HEADERS = (
 class DataBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
         super().__init__(scope, construct_id)
+        self._origins = _Origins(config.cors_origins)
         destroy = not config.retain
         removal = cdk.RemovalPolicy.DESTROY if destroy else cdk.RemovalPolicy.RETAIN
         common = {
@@ -81,7 +85,6 @@ class DataBucket(Construct):
         acknowledge(
             self.access_logs, "AwsSolutions-S1", "This is the server-access-log bucket; it does not log itself."
         )
-        cors_methods = [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD]
         self.bucket = s3.Bucket(
             self,
             names.DATA_BUCKET,
@@ -94,20 +97,38 @@ class DataBucket(Construct):
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
                 )
             ],
-            cors=[
-                s3.CorsRule(
-                    allowed_origins=list(config.cors_origins),
-                    allowed_methods=cors_methods,
-                    allowed_headers=list(CORS_ALLOWED_HEADERS),
-                    exposed_headers=list(CORS_EXPOSED_HEADERS),
-                    max_age=3000,
-                )
-            ]
-            if config.cors_origins
-            else None,
+            # The origins are read at synth: allow_origin() may add the hosted web app's afterwards.
+            cors=[s3.CorsRule(**_cors_rule(self._origins))] if self._origins.origins else None,
             **common,  # type: ignore[arg-type]
         )
         for bucket, logical_id in ((self.bucket, names.DATA_BUCKET), (self.access_logs, names.ACCESS_LOG_BUCKET)):
             cfn = bucket.node.default_child
             assert isinstance(cfn, s3.CfnBucket)
             cfn.override_logical_id(logical_id)
+
+    def allow_origin(self, origin: str) -> None:
+        """Add an origin known only at deploy (the hosted web app's distribution) to the bucket's one CORS rule."""
+        if not self._origins.origins:
+            self.bucket.add_cors_rule(**_cors_rule(self._origins))
+        self._origins.origins.append(origin)
+
+
+@jsii.implements(cdk.IStableListProducer)
+class _Origins:
+    """The CORS rule's origins, produced at synth (cdk.Lazy), so allow_origin() can still add one."""
+
+    def __init__(self, origins: list[str]) -> None:
+        self.origins = list(origins)
+
+    def produce(self) -> list[str]:
+        return self.origins
+
+
+def _cors_rule(origins: _Origins) -> dict[str, Any]:
+    return {
+        "allowed_origins": cdk.Lazy.list(origins),
+        "allowed_methods": [s3.HttpMethods.GET, s3.HttpMethods.PUT, s3.HttpMethods.POST, s3.HttpMethods.HEAD],
+        "allowed_headers": list(CORS_ALLOWED_HEADERS),
+        "exposed_headers": list(CORS_EXPOSED_HEADERS),
+        "max_age": 3000,
+    }

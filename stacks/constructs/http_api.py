@@ -55,8 +55,10 @@ class HttpApi(Construct):
         data_access: list[iam.IManagedPolicy],
         environment: dict[str, str],
         url_expires_seconds: int,
+        extra_origins: list[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        cors_origins = [*config.cors_origins, *(extra_origins or [])]
         removal = cdk.RemovalPolicy.RETAIN if config.retain else cdk.RemovalPolicy.DESTROY
         self.handler = PythonFunction(
             self,
@@ -90,7 +92,7 @@ class HttpApi(Construct):
             description="Cognito reference architecture API",
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=list(config.cors_origins),
+                allow_origins=cors_origins,
                 allow_methods=[
                     apigw.CorsHttpMethod.GET,
                     apigw.CorsHttpMethod.POST,
@@ -100,7 +102,7 @@ class HttpApi(Construct):
                 allow_headers=["authorization", "content-type", ID_TOKEN_HEADER],
                 max_age=cdk.Duration.hours(1),
             )
-            if config.cors_origins
+            if cors_origins
             else None,
         )
         self.stage = self._stage(config, removal)

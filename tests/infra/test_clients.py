@@ -65,11 +65,14 @@ def test_token_lifetimes_follow_config(synth: Synth) -> None:
 
 
 def test_callback_and_logout_urls_come_from_config(synth: Synth) -> None:
+    """...and, with web.enabled, the hosted web app's (tests/infra/test_web_hosting.py) after them."""
     for logical_id, urls in (("WebClient", synth.config.clients.web), ("NativeClient", synth.config.clients.native)):
         assert urls is not None
         props = client(synth, logical_id)
-        assert props["CallbackURLs"] == urls.callback_urls
-        assert props["LogoutURLs"] == urls.logout_urls
+        hosted = 1 if logical_id == "WebClient" and synth.config.web.enabled else 0
+        assert props["CallbackURLs"][: len(props["CallbackURLs"]) - hosted] == urls.callback_urls
+        assert props["LogoutURLs"][: len(props["LogoutURLs"]) - hosted] == urls.logout_urls
+        assert len(props["CallbackURLs"]) == len(urls.callback_urls) + hosted
 
 
 def test_native_client_allows_custom_scheme_callbacks(dev: Synth) -> None:

@@ -197,9 +197,15 @@ def s3_allows_header(header: str, allowed: list[str]) -> bool:
     return False
 
 
-def test_cors_only_for_configured_origins_and_needed_methods(dev: Synth) -> None:
+def test_cors_only_for_configured_origins_and_needed_methods(dev: Synth, prod: Synth) -> None:
+    (rule,) = resources(prod)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedOrigins"] == ["https://app.your-company.example"]
+    # dev also hosts the web app (web.enabled): its distribution's origin joins the configured one
     (rule,) = resources(dev)["DataBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedOrigins"] == ["http://localhost:5173"]
+    assert rule["AllowedOrigins"] == [
+        "http://localhost:5173",
+        {"Fn::Join": ["", ["https://", {"Fn::GetAtt": ["WebDistributionCF3E234B", "DomainName"]}]]},
+    ]
     assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "POST", "PUT"]
     assert "*" not in rule["AllowedHeaders"]
 

@@ -15,14 +15,11 @@ import os
 import re
 import secrets
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,77 +32,21 @@ from botocore.exceptions import ClientError
 from client.__main__ import main
 from client.cache import Tokens
 from client.errors import WRONG_CREDENTIALS
-from client.outputs import StackOutputs, load_outputs
 from client.storage import UserRecords
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, KidNotFoundError
-from local.assembly import write_cache
-from local.stack import stop
 from pre_sign_up.logic import DOMAIN_NOT_ALLOWED
 from stacks.names import ADMIN_GROUP, USERS_GROUP, LocalOutputs
-from tests.support import REPO, synth_profile
+from tests.local.stack import STOP_TIMEOUT_S, LocalStack
+from tests.local.stack import local_stack as running_local_stack
 
-START_TIMEOUT_S = 120
-STOP_TIMEOUT_S = 30
 PASSWORD = "Local-Journey-9-Pass"
 KEY = "reports/2026/naïve résumé €.txt"  # a `/` and non-ASCII characters
 
 
-@dataclass(frozen=True)
-class LocalStack:
-    process: subprocess.Popen[str]
-    state_dir: Path
-    outputs_path: Path
-    outputs: StackOutputs
-    ready_line: str
-    startup_s: float
-
-    def urls(self) -> dict[str, str]:
-        return dict(pair.split("=", 1) for pair in self.ready_line.removeprefix("local stack ready: ").split())
-
-
 @pytest.fixture(scope="module")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state_dir = tmp_path_factory.mktemp("local")
-    synth = synth_profile("dev")
-    write_cache(
-        "dev",
-        state_dir / "cache",
-        [{"id": i, "name": synth.stack_names[i], "template": t} for i, t in synth.templates.items()],
-    )
-    outputs_path = state_dir / "outputs.json"
-    command = [sys.executable, "-m", "local", "up", "--profile", "dev", "--state-dir", str(state_dir),
-               "--outputs", str(outputs_path), "--login-port", "0", "--api-port", "0", "--s3-port", "0",
-               "--identity-port", "0"]  # fmt: skip
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ}
-    )
-    try:
-        ready = _read_until_ready(process, started + START_TIMEOUT_S)
-        yield LocalStack(
-            process, state_dir, outputs_path, load_outputs(outputs_path), ready, time.monotonic() - started
-        )
-    finally:
-        if process.poll() is None:  # only when the test failed before its own stop: `make local-stop`'s way
-            stop(state_dir, timeout_s=STOP_TIMEOUT_S)
-            process.wait(timeout=STOP_TIMEOUT_S)
-
-
-def _read_until_ready(process: subprocess.Popen[str], deadline: float) -> str:
-    assert process.stdout is not None
-    seen = []
-    os.set_blocking(process.stdout.fileno(), False)
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line:
-            seen.append(line)
-            if line.startswith("local stack ready:"):
-                return line.strip()
-            continue
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise AssertionError("the local stack did not become ready:\n" + "".join(seen))
+    with running_local_stack(tmp_path_factory.mktemp("local")) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -35,6 +35,8 @@ def resolver(assembly: Assembly) -> Resolver:
     resolver.provide(auth, "DataBucket", "data-bucket-local")
     for logical_id, client_id in (("WebClient", "web1"), ("NativeClient", "native1"), ("ServiceClient", "svc1")):
         resolver.provide(auth, logical_id, client_id)
+    for logical_id, _ in auth.resources("AWS::CloudFront::Distribution"):  # dev hosts the web app
+        resolver.provide(auth, logical_id, "local", DomainName="127.0.0.1:9304")
     return resolver
 
 
@@ -97,7 +99,8 @@ def test_routes_cors_log_format_and_authorizer_come_from_the_api_template(assemb
     assert {route.key: route.scopes for route in routes}["GET /admin/users"] == ("cognito-ref-api/admin",)
     assert {route.key for route in routes} == set(names.API_ROUTES)
     assert cors is not None
-    assert cors.allow_origins == ("http://localhost:5173",)
+    assert cors.allow_origins[0] == "http://localhost:5173"
+    assert "WebDistribution" in json.dumps(cors.allow_origins[1:])  # the hosted app's, resolved by the local stack
     assert json.loads(log_format) == ACCESS_LOG_FORMAT
     assert len(jwt["Audience"]) == 3
 

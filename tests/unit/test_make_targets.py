@@ -163,7 +163,10 @@ if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
 fi
 echo "python $*" >> "$SETUP_LOG"
 """
-_FAKE_NPM = '#!/bin/sh\nmkdir -p node_modules\necho "npm $*" >> "$SETUP_LOG"\n'
+_FAKE_NPM = """#!/bin/sh
+mkdir -p node_modules
+case "$PWD" in */web) echo "npm $* (web/)" >> "$SETUP_LOG" ;; *) echo "npm $*" >> "$SETUP_LOG" ;; esac
+"""
 
 
 @pytest.fixture
@@ -171,7 +174,8 @@ def setup_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """The Makefile and the files its setup targets depend on, with pip, venv and npm faked."""
     work = tmp_path / "repo"
     work.mkdir()
-    for name in ("Makefile", "package.json", "package-lock.json"):
+    (work / "web").mkdir()
+    for name in ("Makefile", "package.json", "package-lock.json", "web/package.json", "web/package-lock.json"):
         (work / name).write_bytes((REPO / name).read_bytes())
     for path in REPO.glob("requirements*.txt"):
         (work / path.name).write_bytes(path.read_bytes())
@@ -187,7 +191,8 @@ def setup_copy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 def installs(work: Path, env: dict[str, str], *targets: str) -> list[str]:
     log = Path(env["SETUP_LOG"])
     log.write_text("")
-    done = make(*targets, f"PYTHON={env['PYTHON']}", env=env, cwd=work)
+    # CHROMIUM: any executable, so `make browser` (part of setup) finds "the browser" and installs nothing.
+    done = make(*targets, f"PYTHON={env['PYTHON']}", f"CHROMIUM={env['PYTHON']}", env=env, cwd=work)
     assert done.returncode == 0, done.stderr
     return [line.split(" -r ")[-1] if "pip" in line else line for line in log.read_text().splitlines()]
 
@@ -195,7 +200,7 @@ def installs(work: Path, env: dict[str, str], *targets: str) -> list[str]:
 def test_a_second_setup_reinstalls_nothing(setup_copy: tuple[Path, dict[str, str]]) -> None:
     work, env = setup_copy
     first = installs(work, env, "setup")
-    assert sorted(first) == ["npm ci", "requirements-checkov.txt", "requirements-dev.txt"], first
+    assert sorted(first) == ["npm ci", "npm ci (web/)", "requirements-checkov.txt", "requirements-dev.txt"], first
     assert installs(work, env, "setup") == []
 
 
@@ -206,11 +211,13 @@ def test_setup_after_synth_installs_the_dev_packages_but_not_node_modules_again(
     work, env = setup_copy
     assert installs(work, env, ".venv/.app-installed", "node_modules/.installed") == ["requirements.txt", "npm ci"]
     # When `make test` sets up the rest, then runs again
-    assert sorted(installs(work, env, "setup")) == ["requirements-checkov.txt", "requirements-dev.txt"]
+    assert sorted(installs(work, env, "setup")) == ["npm ci (web/)", "requirements-checkov.txt", "requirements-dev.txt"]
     assert installs(work, env, "setup", ".venv/.tools-installed") == []  # the dev packages include the tools
-    # A changed lock file reinstalls node_modules and nothing else; a changed pin, the Python packages only.
+    # A changed lock file reinstalls its node_modules and nothing else; a changed pin, the Python packages only.
     os.utime(work / "package-lock.json")
     assert installs(work, env, "setup") == ["npm ci"]
+    os.utime(work / "web" / "package-lock.json")
+    assert installs(work, env, "setup") == ["npm ci (web/)"]
     os.utime(work / "requirements-tools.txt")
     assert installs(work, env, "setup", ".venv/.tools-installed") == ["requirements-dev.txt"]
 
