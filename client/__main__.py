@@ -176,6 +176,76 @@ def cmd_s3_ls(ctx: Context) -> None:
     _print_json(ctx.storage().objects())
 
 
+def cmd_notes_list(ctx: Context) -> None:
+    _print_json(ctx.api().list_notes(limit=ctx.args.limit, next_token=ctx.args.next_token))
+
+
+def _text(args: argparse.Namespace) -> str | None:
+    """--body TEXT, or --body-file PATH (UTF-8), or None for neither."""
+    if args.body_file is not None:
+        try:
+            return Path(args.body_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CliError(f"Cannot read {args.body_file} as UTF-8 text: {error}") from None
+    body: str | None = args.body
+    return body
+
+
+def cmd_notes_add(ctx: Context) -> None:
+    _print_json(ctx.api().create_note(ctx.args.title, _text(ctx.args) or ""))
+
+
+def cmd_notes_show(ctx: Context) -> None:
+    _print_json(ctx.api().get_note(ctx.args.id))
+
+
+def cmd_notes_edit(ctx: Context) -> None:
+    """Change the title and/or body of the version the user names (a stale version: the API answers 409)."""
+    api = ctx.api()
+    current = api.get_note(ctx.args.id)
+    version = ctx.args.version if ctx.args.version is not None else current["version"]
+    body = _text(ctx.args)
+    _print_json(api.update_note(ctx.args.id, title=ctx.args.title or current["title"],
+                                body=current["body"] if body is None else body, version=version))  # fmt: skip
+
+
+def cmd_notes_delete(ctx: Context) -> None:
+    ctx.api().delete_note(ctx.args.id, version=ctx.args.version)
+    print(f"Deleted note {ctx.args.id}.")
+
+
+def _confirm(args: argparse.Namespace, expected: str, what: str) -> None:
+    """Ask the person at the terminal to type `expected`; --yes is the answer for scripts."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError(f"Not deleting: confirm at a terminal, or pass --yes to {what} without asking.")
+    print(f"This deletes {what}: every file and every version of it, every note, the identity-pool identity and")
+    print("the account itself. It cannot be undone.")
+    if input(f"Type {expected} to confirm: ").strip() != expected:
+        raise CliError("Not deleted: the confirmation did not match.")
+
+
+def _erasure_result(answer: Any, whose: str) -> None:
+    if answer is None:
+        print(f"Deleted {whose}: nothing of it is left.")
+    else:
+        print(f"Deletion of {whose} started (erasure id {answer['erasure_id']}); it finishes in the background.")
+
+
+def cmd_delete_account(ctx: Context) -> None:
+    session = ctx.session()
+    _confirm(ctx.args, session.email, "your account")
+    answer = ApiClient(ctx.outputs.api_url, session.tokens.access_token).delete_me(session.tokens.id_token)
+    ctx.cache.clear()
+    _erasure_result(answer, f"the account {session.email}")
+
+
+def cmd_admin_delete_user(ctx: Context) -> None:
+    _confirm(ctx.args, ctx.args.sub, f"the account of user {ctx.args.sub}")
+    _erasure_result(ctx.api().admin_delete_user(ctx.args.sub), f"user {ctx.args.sub}")
+
+
 def cmd_mailbox(ctx: Context) -> None:
     """The latest code the local stack "sent" to EMAIL (its mailbox; a deployed pool emails it)."""
     url = ctx.outputs.endpoint(LocalOutputs.MAILBOX)
@@ -223,6 +293,42 @@ def _common_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         default=None if defaults else argparse.SUPPRESS,
         help="outputs file (default: outputs/<profile>.json)",
     )
+
+
+def _no_handler(_: Context) -> None:
+    raise CliError("Give a notes command: list, add, show, edit or delete (`notes --help`).")
+
+
+def _notes_commands(notes: argparse.ArgumentParser) -> None:
+    actions = notes.add_subparsers(dest="notes_command", metavar="NOTES_COMMAND")
+
+    def action(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        _common_options(sub, defaults=False)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    listing = action("list", cmd_notes_list, "GET /notes: one page of your notes, oldest first")
+    listing.add_argument("--limit", type=int)
+    listing.add_argument("--next-token")
+    for name, handler, help_text in (
+        ("add", cmd_notes_add, "POST /notes"),
+        ("edit", cmd_notes_edit, "PUT /notes/ID: change a note (409 if it changed since --version)"),
+    ):
+        sub = action(name, handler, help_text)
+        if name == "edit":
+            sub.add_argument("id")
+            sub.add_argument("--title")
+            sub.add_argument("--version", type=int, help="the version you are changing (default: the current one)")
+        else:
+            sub.add_argument("title")
+        text = sub.add_mutually_exclusive_group()
+        text.add_argument("--body", help="the note's text")
+        text.add_argument("--body-file", help="read the text from a UTF-8 file")
+    action("show", cmd_notes_show, "GET /notes/ID").add_argument("id")
+    delete = action("delete", cmd_notes_delete, "DELETE /notes/ID")
+    delete.add_argument("id")
+    delete.add_argument("--version", type=int, help="delete only if it is still this version")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -273,6 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
         get.add_argument("--force", action="store_true", help="overwrite an existing file")
     command("delete", cmd_delete, "delete one of your files through the API").add_argument("key")
     command("s3-ls", cmd_s3_ls, "list your files straight from S3")
+    _notes_commands(command("notes", _no_handler, "your notes through the API: list, add, show, edit, delete"))
+    command("delete-account", cmd_delete_account, "delete your account and everything in it (asks first)").add_argument(
+        "--yes", action="store_true", help="do not ask (for scripts)"
+    )
+    erase = command("admin-delete-user", cmd_admin_delete_user, "delete a user's account and data (admins only)")
+    erase.add_argument("sub", help="the user's sub, as admin-users lists it")
+    erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     command("mailbox", cmd_mailbox, "print the latest code sent to EMAIL (local stack only)").add_argument("email")
     command("signout", cmd_signout, "revoke this session (--global: every session)").add_argument(
         "--global", dest="everywhere", action="store_true", help="GlobalSignOut: sign out of every device"

@@ -7,6 +7,7 @@ else; presigned URLs are fetched without it.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import urllib.error
 import urllib.request
@@ -85,12 +86,19 @@ class ApiClient:
         return f"ApiClient({self.base_url!r})"
 
     def call(
-        self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """One request; any HTTP status is returned, not raised. `token` overrides the client's own."""
         params = {name: value for name, value in (query or {}).items() if value is not None}
         url = self.base_url + path + (f"?{urlencode(params)}" if params else "")
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         bearer = token if token is not None else self._access_token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
@@ -135,6 +143,35 @@ class ApiClient:
     def admin_users(self, *, limit: int | None = None, next_token: str | None = None) -> Any:
         return self._expect(self.call("GET", "/admin/users", query={"limit": limit, "next_token": next_token}))
 
+    # Note ids are server-chosen, from an alphabet no URL layer encodes: they travel in the path as they are.
+    def list_notes(self, *, limit: int | None = None, next_token: str | None = None) -> Any:
+        return self._expect(self.call("GET", "/notes", query={"limit": limit, "next_token": next_token}))
+
+    def create_note(self, title: str, body: str = "") -> Any:
+        return self._expect(self.call("POST", "/notes", body={"title": title, "body": body}), 201)
+
+    def get_note(self, note_id: str) -> Any:
+        return self._expect(self.call("GET", f"/notes/{_note_id(note_id)}"))
+
+    def update_note(self, note_id: str, *, title: str, body: str, version: int) -> Any:
+        update = {"title": title, "body": body, "version": version}
+        return self._expect(self.call("PUT", f"/notes/{_note_id(note_id)}", body=update))
+
+    def delete_note(self, note_id: str, *, version: int | None = None) -> None:
+        self._expect(self.call("DELETE", f"/notes/{_note_id(note_id)}", query={"version": version}), 204)
+
+    def delete_me(self, id_token: str) -> Any:
+        """DELETE /me: None when the account is gone (204), else the API's `{"status", "erasure_id"}` (202)."""
+        return self._erased(self.call("DELETE", "/me", headers={"X-Id-Token": id_token}))
+
+    def admin_delete_user(self, sub: str) -> Any:
+        return self._erased(self.call("DELETE", f"/admin/users/{_sub(sub)}"))
+
+    def _erased(self, response: Response) -> Any:
+        if response.status not in (202, 204):
+            raise ApiError(response.status, response.message)
+        return response.body
+
     def upload(self, key: str, content: bytes, content_type: str) -> str:
         """Presigned POST: ask the API for the URL and policy fields, then POST the file to S3; returns the key."""
         grant = self.upload_url(key, content_type)
@@ -151,6 +188,18 @@ class ApiClient:
         if status != 200:
             raise CliError(f"S3 rejected the download ({status}): {_s3_error(raw)}")
         return raw
+
+
+def _note_id(note_id: str) -> str:
+    if not re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", note_id):
+        raise CliError(f"{note_id!r} is not a note id (26 characters, as `notes list` shows them)")
+    return note_id
+
+
+def _sub(sub: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", sub):
+        raise CliError(f"{sub!r} is not a user's sub (as `admin-users` shows it)")
+    return sub
 
 
 def _s3_error(raw: bytes) -> str:

@@ -27,6 +27,7 @@ class StackOutputs:
     resource_server_id: str
     identity_pool_id: str
     data_bucket: str
+    records_table: str
     api_url: str
     # Only in the file `make local` writes: its endpoints (cognito-idp, cognito-identity, s3) and mailbox.
     local: dict[str, str] = field(default_factory=dict)
@@ -91,6 +92,7 @@ def load_outputs(path: Path) -> StackOutputs:
         resource_server_id=value(auth, Outputs.RESOURCE_SERVER_ID),
         identity_pool_id=value(auth, Outputs.IDENTITY_POOL_ID),
         data_bucket=value(auth, Outputs.DATA_BUCKET_NAME),
+        records_table=value(auth, Outputs.RECORDS_TABLE_NAME),
         api_url=value(api, Outputs.API_URL).rstrip("/"),
         local=_local_endpoints(stacks),
     )

@@ -1,8 +1,10 @@
-"""Direct S3 access with identity-pool credentials, under the caller's own prefix `private/<sub>/`.
+"""Direct S3 and DynamoDB access with identity-pool credentials: the caller's own prefix `private/<sub>/` and
+own partition `<sub>` of the records table.
 
 The identity pool exchanges the user's ID token for temporary AWS credentials (GetId, then
 GetCredentialsForIdentity, both unsigned). Their role allows objects under `private/${aws:PrincipalTag/sub}/`
-only, where the `sub` session tag is the user-pool `sub`: the same key the API uses.
+and items whose partition key is `${aws:PrincipalTag/sub}` only, where the `sub` session tag is the user-pool
+`sub`: the same key the API uses.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from client.auth import decode_claims
 from client.cache import Tokens
 from client.errors import CliError, cli_error
 from client.outputs import StackOutputs
-from stacks.names import PRIVATE_PREFIX, LocalOutputs
+from stacks.names import PRIVATE_PREFIX, RECORD_PARTITION_KEY, RECORD_SORT_KEY, LocalOutputs
 
 _RETRIES = {"mode": "standard", "max_attempts": 4}
 
@@ -51,14 +53,19 @@ def identity_credentials(outputs: StackOutputs, id_token: str) -> AwsCredentials
 
 
 def s3_client(outputs: StackOutputs, credentials: AwsCredentials) -> Any:
+    return _client("s3", outputs, credentials, Config(signature_version="s3v4", retries=_RETRIES), LocalOutputs.S3)
+
+
+def _client(service: str, outputs: StackOutputs, credentials: AwsCredentials, config: Config, endpoint: str) -> Any:
+    """A client signed with the identity pool's credentials (`endpoint`: the LocalOutputs key of `make local`'s)."""
     return boto3.client(
-        "s3",
+        service,
         region_name=outputs.region,
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
-        config=Config(signature_version="s3v4", retries=_RETRIES),
-        endpoint_url=outputs.endpoint(LocalOutputs.S3),
+        config=config,
+        endpoint_url=outputs.endpoint(endpoint),
     )
 
 
@@ -113,4 +120,35 @@ class UserStorage:
                 )
         except (ClientError, BotoCoreError) as error:
             raise cli_error(error) from None
+        return items
+
+
+class UserRecords:
+    """The caller's partition of the records table, with identity-pool credentials: `dynamodb` is a plain client,
+    so a caller can also try what the role must refuse (another partition, a Scan)."""
+
+    def __init__(self, dynamodb: Any, table: str, sub: str) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
+        self.sub = sub
+
+    @classmethod
+    def for_user(cls, outputs: StackOutputs, tokens: Tokens) -> UserRecords:
+        credentials = identity_credentials(outputs, tokens.id_token)
+        sub = str(decode_claims(tokens.id_token)["sub"])
+        client = _client("dynamodb", outputs, credentials, Config(retries=_RETRIES), LocalOutputs.DYNAMODB)
+        return cls(client, outputs.records_table, sub)
+
+    def key(self, sort_key: str, sub: str | None = None) -> dict[str, Any]:
+        return {RECORD_PARTITION_KEY: {"S": sub or self.sub}, RECORD_SORT_KEY: {"S": sort_key}}
+
+    def items(self, sub: str | None = None) -> list[dict[str, Any]]:
+        """Every item of a partition (the caller's unless `sub` names another, which the role refuses)."""
+        found = self.dynamodb.query(
+            TableName=self.table,
+            KeyConditionExpression="#pk = :sub",
+            ExpressionAttributeNames={"#pk": RECORD_PARTITION_KEY},
+            ExpressionAttributeValues={":sub": {"S": sub or self.sub}},
+        )
+        items: list[dict[str, Any]] = found.get("Items", [])
         return items

@@ -3,8 +3,8 @@
 `PROVISIONERS` maps a CloudFormation resource type to a function that creates it in the local services from its
 synthesized properties and records its physical id and attributes in the resolver, so later resources (and the
 functions' environments) can refer to it. A template resource of a type listed nowhere here is AWS-only wiring
-(IAM, logs, alarms, WAF) and is skipped. Adding a resource type (a DynamoDB table in moto, say) is one function
-and one entry.
+(IAM, logs, alarms, WAF, Lambda event source mappings) and is skipped. Adding a resource type is one function and
+one entry.
 
 The user pool is the exception: cognito-local reads pools from its store when it starts (it names pools
 `local_...` itself, which is not a Cognito pool id), so `seed_user_pools` writes the store first.
@@ -247,6 +247,36 @@ def _identity_pool(ctx: Context, stack: Stack, logical_id: str, properties: Mapp
     ctx.resolver.provide(stack, logical_id, identity_pool_id, Name=request["IdentityPoolName"])
 
 
+def _table(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str, Any]) -> None:
+    """A DynamoDB table in moto with the template's keys and billing mode (PITR, encryption and deletion protection
+    are AWS-side guarantees the local stack does not emulate)."""
+    props = ctx.resolver.resolve(stack, properties)
+    name = props.get("TableName") or f"{stack.name}-{logical_id}-local"
+    ctx.aws("dynamodb").create_table(
+        TableName=name,
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        BillingMode=props.get("BillingMode", "PROVISIONED"),
+        **({"ProvisionedThroughput": props["ProvisionedThroughput"]} if "ProvisionedThroughput" in props else {}),
+    )
+    ctx.resolver.provide(
+        stack, logical_id, name, Arn=f"arn:aws:dynamodb:{ctx.assembly.region}:{ACCOUNT_ID}:table/{name}"
+    )
+
+
+def _queue(ctx: Context, stack: Stack, logical_id: str, properties: Mapping[str, Any]) -> None:
+    """An SQS queue in moto (Ref: its URL) with the template's timeouts, retention and redrive policy."""
+    props = ctx.resolver.resolve(stack, properties)
+    name = props.get("QueueName") or f"{stack.name}-{logical_id}-local"[:80]
+    attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+                  if key in props}  # fmt: skip
+    if "RedrivePolicy" in props:
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    url = ctx.aws("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = f"arn:aws:sqs:{ctx.assembly.region}:{ACCOUNT_ID}:{name}"
+    ctx.resolver.provide(stack, logical_id, url, Arn=arn, QueueName=name, QueueUrl=url)
+
+
 NO_WEB_HOST = "web-app-not-built.invalid"  # RFC 2606: a name that never resolves
 
 
@@ -267,6 +297,8 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _group,
     "AWS::S3::Bucket": _bucket,
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,  # in template order: a dead-letter queue before the queue that names it
     "AWS::Cognito::IdentityPool": _identity_pool,
 }
 

@@ -330,6 +330,7 @@ def start(
             LocalOutputs.COGNITO_IDP: login.url,
             LocalOutputs.COGNITO_IDENTITY: moto.aws_url,
             LocalOutputs.S3: moto.s3_url,
+            LocalOutputs.DYNAMODB: moto.aws_url,
             LocalOutputs.MAILBOX: f"{login.url}/_local/mailbox",
         }
         urls = {"login": login.url, "api": api_server.url, "s3": moto.s3_url, "identity": moto.aws_url}

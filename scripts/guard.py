@@ -37,10 +37,13 @@ STATEFUL_TYPES: dict[str, str] = {
     "AWS::Cognito::IdentityPoolRoleAttachment": "the role mapping: no AWS credentials for anyone until recreated",
     "AWS::Cognito::IdentityPoolPrincipalTag": "the sub session tag that per-user storage access depends on",
     "AWS::S3::Bucket": "every object in the bucket",
+    "AWS::DynamoDB::Table": "every user's records (backups go with the table unless retained)",
+    "AWS::SQS::Queue": "the queued jobs: account erasures not yet finished",
     "AWS::Logs::LogGroup": "every log event in the group",
     "AWS::KMS::Key": "the key, and everything encrypted with it",
 }
 USER_POOL = "AWS::Cognito::UserPool"
+TABLE = "AWS::DynamoDB::Table"
 # User-pool settings Cognito fixes at creation (CloudFormation cannot update them in place).
 USER_POOL_IMMUTABLE = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration.CaseSensitive")
 # What CloudFormation assumes for an absent property, where absent and explicit must compare equal.
@@ -146,6 +149,13 @@ def _schema_changes(old_properties: dict[str, Any], new_properties: dict[str, An
             yield f"Schema[{name}]: added as required {fixed}"
 
 
+def _table_changes(before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
+    old, new = before.get("Properties", {}), after.get("Properties", {})
+    if old.get("DeletionProtectionEnabled") is True and new.get("DeletionProtectionEnabled") is not True:
+        change = f"DeletionProtectionEnabled: true → {_show(new.get('DeletionProtectionEnabled', False))}"
+        yield change, f"the next delete destroys {_data(TABLE)}"
+
+
 def _lost_retention(resource_type: str, before: dict[str, Any], after: dict[str, Any]) -> Iterator[Change]:
     for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
         if before.get(policy) in RETAINING_POLICIES and after.get(policy) not in RETAINING_POLICIES:
@@ -174,6 +184,8 @@ def compare(stack: str, baseline: dict[str, Any], current: dict[str, Any]) -> li
                 changes += _create_only_changes(resource_type, before, after)
             if resource_type == USER_POOL:
                 changes += _user_pool_changes(before, after)
+            if resource_type == TABLE:
+                changes += _table_changes(before, after)
         findings += [f"{stack}/{logical_id} ({resource_type}) {change} — {loss}" for change, loss in changes]
     return findings
 

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from stacks import names
 from stacks.config import AppConfig
+from stacks.constructs.account_erasure import AccountErasure, sweep_delay_seconds
 from stacks.constructs.http_api import HttpApi
 from stacks.constructs.monitoring import Monitoring
 from stacks.constructs.web_content import WebContent
@@ -28,17 +29,30 @@ class ApiStack(cdk.Stack):
         )
         clients = auth.clients
         client_ids = [c.user_pool_client_id for c in (clients.web, clients.native, clients.service) if c is not None]
+        url_expires_seconds = 300
+        # What the API function and the erasure worker both work on.
+        data = {
+            "DATA_BUCKET": auth.data.bucket.bucket_name,
+            "RECORDS_TABLE": auth.records.table.table_name,
+            "USER_POOL_ID": auth.user_pool.user_pool_id,
+            "IDENTITY_POOL_ID": auth.identity.identity_pool.ref,
+            "ERASURE_SWEEP_DELAY_SECONDS": str(sweep_delay_seconds(config, url_expires_seconds)),
+        }
+        self.erasure = AccountErasure(
+            self, "AccountErasure", config=config, environment=data, erasure_policy=auth.api_access.erasure
+        )
         self.http_api = HttpApi(
             self,
             "HttpApi",
             config=config,
             issuer=f"https://cognito-idp.{auth.region}.amazonaws.com/{auth.user_pool.user_pool_id}",
             client_ids=client_ids,
-            user_pool_id=auth.user_pool.user_pool_id,
-            bucket_name=auth.data.bucket.bucket_name,
-            data_access=auth.api_access.policy,
+            data_access=[auth.api_access.policy, auth.api_access.erasure],
+            environment=self.erasure.environment,
+            url_expires_seconds=url_expires_seconds,
             extra_origins=[auth.web.origin] if auth.web else None,
         )
+        self.erasure.queue.grant_send_messages(self.http_api.handler.role)
         Monitoring(
             self,
             "Monitoring",
@@ -46,6 +60,7 @@ class ApiStack(cdk.Stack):
             http_api=self.http_api,
             alarms=auth.alarms,
             trigger_functions={label: fn.function for label, fn in auth.triggers.functions.items()},
+            erasure=self.erasure,
             user_pool_id=auth.user_pool.user_pool_id,
             client_ids=client_ids,
         )

@@ -20,6 +20,7 @@ from stacks.constructs.federation import Federation
 from stacks.constructs.groups import Groups
 from stacks.constructs.identity_pool import IdentityPool
 from stacks.constructs.log_delivery import LogDeliveryPolicy
+from stacks.constructs.records_table import RecordsTable
 from stacks.constructs.triggers import Triggers
 from stacks.constructs.user_pool import UserPool
 from stacks.constructs.user_pool_logs import UserPoolLogs
@@ -66,6 +67,7 @@ class AuthStack(cdk.Stack):
         pool_logs.delivery.node.add_dependency(delivery)
         if waf:
             waf.logging.node.add_dependency(delivery)
+        self.records = RecordsTable(self, "Records", config=config)
         self.identity = IdentityPool(
             self,
             names.IDENTITY_POOL,
@@ -73,8 +75,16 @@ class AuthStack(cdk.Stack):
             user_pool=self.user_pool,
             clients=self.clients.user_clients,
             bucket=self.data.bucket,
+            table=self.records.table,
         )
-        self.api_access = ApiDataAccess(self, "ApiAccess", bucket=self.data.bucket, user_pool=self.user_pool)
+        self.api_access = ApiDataAccess(
+            self,
+            "ApiAccess",
+            bucket=self.data.bucket,
+            table=self.records.table,
+            user_pool=self.user_pool,
+            identity_pool_id=self.identity.identity_pool.ref,
+        )
         Groups(self, "Groups", user_pool=self.user_pool, groups=config.groups, roles=self.identity.group_roles)
         self._outputs()
 
@@ -94,6 +104,7 @@ class AuthStack(cdk.Stack):
             names.Outputs.RESOURCE_SERVER_ID: self.config.resource_server_identifier,
             names.Outputs.IDENTITY_POOL_ID: self.identity.identity_pool.ref,
             names.Outputs.DATA_BUCKET_NAME: self.data.bucket.bucket_name,
+            names.Outputs.RECORDS_TABLE_NAME: self.records.table.table_name,
             names.Outputs.REGION: self.region,
             names.Outputs.ALARM_TOPIC_ARN: self.alarms.topic.topic_arn,
         }

@@ -272,8 +272,10 @@ class Group(_Model):
     precedence: int = Field(ge=0, le=2**31 - 1)
     description: str = Field(default="", max_length=2048)
     scopes: list[str] = Field(default_factory=list)
-    # Storage grants of the group's identity-pool role, beyond the caller's own prefix.
+    # Storage grants of the group's identity-pool role, beyond the caller's own prefix and partition:
+    # read every user's files (S3) and every user's records (DynamoDB), never write them.
     read_all_private: bool = False
+    read_all_records: bool = False
 
 
 class Google(_Model):
@@ -346,6 +348,14 @@ class Uploads(_Model):
 
 class Storage(_Model):
     authenticated_public_read: bool = False
+
+
+class Records(_Model):
+    """The per-user table (DynamoDB): one partition per user-pool `sub`."""
+
+    # Point-in-time recovery keeps every change this many days (DynamoDB allows 1-35): an erased account's
+    # records stay restorable from these backups until the period has passed (docs/decisions/0017).
+    recovery_period_days: int = Field(default=35, ge=1, le=35)
 
 
 class Identity(_Model):
@@ -425,6 +435,7 @@ class AppConfig(_Model):
     cors_origins: list[str] = Field(default_factory=list)
     uploads: Uploads
     storage: Storage = Storage()
+    records: Records = Records()
     identity: Identity = Identity()
     api: Api = Api()
     waf: Waf = Waf()
@@ -611,6 +622,25 @@ def _service_scopes(c: AppConfig) -> Iterator[Problem]:
     for i, scope in enumerate(c.clients.service.scopes):
         if scope not in names.SCOPES:
             yield Problem(f"clients.service.scopes.{i}", f"unknown scope {scope!r}; known: {list(names.SCOPES)}")
+        elif scope in names.USER_ONLY_SCOPES:
+            yield Problem(
+                f"clients.service.scopes.{i}",
+                f"{scope} acts for a signed-in user; client-credentials tokens have none (the API answers 403)",
+            )
+
+
+@_rule
+def _read_all_grants(c: AppConfig) -> Iterator[Problem]:
+    """Reading every user's data is for a few, named people: never for the group every new user joins."""
+    for i, group in enumerate(c.groups):
+        if group.name != c.default_group:
+            continue
+        for grant in ("read_all_private", "read_all_records"):
+            if getattr(group, grant):
+                yield Problem(
+                    f"groups.{i}.{grant}",
+                    f"{group.name} is the default group: every new user could read every user's data",
+                )
 
 
 class _UnavailableError(Exception):

@@ -37,19 +37,28 @@ RESOURCE_SERVER = "ResourceServer"
 IDENTITY_POOL = "IdentityPool"
 DATA_BUCKET = "DataBucket"
 ACCESS_LOG_BUCKET = "AccessLogBucket"
+RECORDS_TABLE = "RecordsTable"
 WEB_BUCKET = "WebBucket"  # web.enabled: the browser app's build (stacks/constructs/web_hosting.py)
 
 # OAuth scopes of the resource server (short names; full name is "<identifier>/<scope>").
 SCOPE_PROFILE_READ = "profile.read"
 SCOPE_FILES_READ = "files.read"
 SCOPE_FILES_WRITE = "files.write"
+SCOPE_NOTES_READ = "notes.read"
+SCOPE_NOTES_WRITE = "notes.write"
+SCOPE_ACCOUNT_DELETE = "account.delete"
 SCOPE_ADMIN = "admin"
 SCOPES: dict[str, str] = {
     SCOPE_PROFILE_READ: "Read the caller's own profile",
     SCOPE_FILES_READ: "List and download the caller's own files",
     SCOPE_FILES_WRITE: "Upload and delete the caller's own files",
+    SCOPE_NOTES_READ: "List and read the caller's own notes",
+    SCOPE_NOTES_WRITE: "Create, change and delete the caller's own notes",
+    SCOPE_ACCOUNT_DELETE: "Delete the caller's own account and everything it owns",
     SCOPE_ADMIN: "Administrative operations (admins group only)",
 }
+# Scopes that act for a user: a client-credentials token has no user, so they are refused on the service client.
+USER_ONLY_SCOPES = (SCOPE_FILES_READ, SCOPE_FILES_WRITE, SCOPE_NOTES_READ, SCOPE_NOTES_WRITE, SCOPE_ACCOUNT_DELETE)
 
 # The HTTP API's routes: route key -> required scope (None: public). Objects are named by a `key` query
 # parameter, never by the path (docs/decisions/0008-object-keys-in-the-query-string.md).
@@ -60,7 +69,14 @@ API_ROUTES: dict[str, str | None] = {
     "POST /files/upload-url": SCOPE_FILES_WRITE,
     "GET /files/download-url": SCOPE_FILES_READ,
     "DELETE /files": SCOPE_FILES_WRITE,
+    "GET /notes": SCOPE_NOTES_READ,
+    "POST /notes": SCOPE_NOTES_WRITE,
+    "GET /notes/{id}": SCOPE_NOTES_READ,
+    "PUT /notes/{id}": SCOPE_NOTES_WRITE,
+    "DELETE /notes/{id}": SCOPE_NOTES_WRITE,
+    "DELETE /me": SCOPE_ACCOUNT_DELETE,
     "GET /admin/users": SCOPE_ADMIN,
+    "DELETE /admin/users/{sub}": SCOPE_ADMIN,
 }
 
 # The standard attributes every user pool's schema has (Cognito "User pool attributes"; the same list
@@ -80,6 +96,10 @@ PRIVATE_PREFIX = "private/"
 PUBLIC_PREFIX = "public/"
 # Session tag that carries the user-pool `sub` into identity-pool credentials.
 SUB_TAG = "sub"
+# Per-user records: one DynamoDB partition per user, keyed by the same `sub`; the sort key is typed
+# ("note#<id>"), so other kinds of record can share the partition and leave with the account.
+RECORD_PARTITION_KEY = "sub"
+RECORD_SORT_KEY = "sk"
 
 
 class Outputs:
@@ -98,6 +118,7 @@ class Outputs:
     RESOURCE_SERVER_ID = "ResourceServerIdentifier"
     IDENTITY_POOL_ID = "IdentityPoolId"
     DATA_BUCKET_NAME = "DataBucketName"
+    RECORDS_TABLE_NAME = "RecordsTableName"
     REGION = "Region"
     API_URL = "ApiUrl"
     ALARM_TOPIC_ARN = "AlarmTopicArn"
@@ -111,5 +132,6 @@ class LocalOutputs:
     COGNITO_IDP = "CognitoIdpEndpoint"
     COGNITO_IDENTITY = "CognitoIdentityEndpoint"
     S3 = "S3Endpoint"
+    DYNAMODB = "DynamoDbEndpoint"
     MAILBOX = "MailboxUrl"
     WEB = "WebUrl"  # the local web server, when the profile hosts the web app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stacks import names
 from stacks.config import AppConfig, load_raw, parse_config, read_yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,3 +85,19 @@ ROUND_TRIP_KEYS = (
     "cafe\u0301-nfd.txt",  # NFD: the API stores and lists it as NFC
     "emoji \U0001f600.png",
 )
+
+
+def create_records_table(dynamodb: Any, table: str) -> None:
+    """The records table as stacks/constructs/records_table.py defines it (keys from stacks.names), in moto."""
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[
+            {"AttributeName": names.RECORD_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": names.RECORD_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": names.RECORD_PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": names.RECORD_SORT_KEY, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 _BAD_INPUT = frozenset({"InvalidArgument", "InvalidParameterException", "InvalidToken"})
 _THROTTLED = frozenset({"SlowDown", "Throttling", "ThrottlingException", "TooManyRequestsException",
-                        "RequestLimitExceeded", "ServiceUnavailable"})  # fmt: skip
+                        "RequestLimitExceeded", "ServiceUnavailable",
+                        "ProvisionedThroughputExceededException"})  # fmt: skip
 
 
 @functools.cache
@@ -42,6 +43,31 @@ def _client(service: str, **config: Any) -> Any:
     # Fail fast inside API Gateway's 30 s integration timeout; "standard" retries back off on throttling.
     settings = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}, **config)
     return boto3.client(service, config=settings)
+
+
+@functools.cache
+def dynamodb_client() -> Any:
+    return _client("dynamodb")
+
+
+@functools.cache
+def identity_client() -> Any:
+    """cognito-identity, signed with the function's role: DeleteIdentities."""
+    return _client("cognito-identity")
+
+
+@functools.cache
+def public_identity_client() -> Any:
+    """cognito-identity, unsigned: GetId is a public API that takes no AWS credentials (Amazon Cognito Identity API
+    Reference, GetId), so the function's role needs no permission for it."""
+    from botocore import UNSIGNED
+
+    return _client("cognito-identity", signature_version=UNSIGNED)
+
+
+@functools.cache
+def sqs_client() -> Any:
+    return _client("sqs")
 
 
 def to_api_error(error: ClientError, *, what: str) -> ApiError:

@@ -21,8 +21,9 @@ from urllib.parse import parse_qsl
 
 from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
-# The largest valid body is an upload request: a key of at most 244 characters and a content type.
-MAX_BODY_BYTES = 8 * 1024
+# The largest valid body is a note: 10,200 characters of title and body, each at most 12 bytes as JSON (an astral
+# character escaped as two \uXXXX), and its keys (tests/unit/test_api_notes.py sends one).
+MAX_BODY_BYTES = 128 * 1024
 MAX_JSON_DEPTH = 32
 MAX_JSON_NUMBER_CHARS = 64
 JSON_MEDIA_TYPE = "application/json"
@@ -130,13 +131,13 @@ def query_pairs(event: Mapping[str, Any]) -> list[tuple[str, str]]:
         raise BadRequestError("query string must be UTF-8") from None
 
 
-def json_response(status: int, body: object) -> dict[str, Any]:
-    """An HTTP API (payload 2.0) response with a JSON body; none for 204 No Content."""
+def json_response(status: int, body: object, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) response with a JSON body (none for 204 No Content) and any other `headers`."""
     if status == HTTPStatus.NO_CONTENT:
-        return {"statusCode": status, "headers": {}, "isBase64Encoded": False}
+        return {"statusCode": status, "headers": dict(headers or {}), "isBase64Encoded": False}
     return {
         "statusCode": status,
-        "headers": {"Content-Type": JSON_MEDIA_TYPE},
+        "headers": {"Content-Type": JSON_MEDIA_TYPE, **(headers or {})},
         "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }

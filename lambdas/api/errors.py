@@ -49,3 +49,9 @@ class UpstreamBusyError(ApiError):
     """An AWS service throttled us; the caller may retry."""
 
     status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class ConflictError(ApiError):
+    """The resource changed since the caller read it (a stale version)."""
+
+    status = HTTPStatus.CONFLICT

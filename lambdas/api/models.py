@@ -10,6 +10,14 @@ from datetime import UTC, datetime
 
 from api.keys import MAX_KEY_CHARS
 from api.schema import Boolean, Const, Integer, ListOf, MapOf, Nullable, Object, Property, Text
+from api.text import (
+    BODY_PATTERN,
+    MAX_NOTE_BODY_CHARS,
+    MAX_NOTE_TITLE_CHARS,
+    MAX_VERSION,
+    NOTE_ID_PATTERN,
+    TITLE_PATTERN,
+)
 
 _TEXT = Text()
 _OPTIONAL_TEXT = Nullable(_TEXT)
@@ -93,6 +101,73 @@ ADMIN_USER = Object(
 )
 
 USER_LIST = Object("UserList", (Property("users", ListOf(ADMIN_USER)), Property("next_token", _OPTIONAL_TEXT)))
+
+# Notes: the size limits are the schema's, so a request over them is a 422 that names the field, and the OpenAPI
+# document states them.
+_TITLE = Text(
+    min_length=1,
+    max_length=MAX_NOTE_TITLE_CHARS,
+    pattern=TITLE_PATTERN,
+    description="One line, not blank: no control characters or line separators",
+)
+_NOTE_BODY = Text(
+    max_length=MAX_NOTE_BODY_CHARS,
+    pattern=BODY_PATTERN,
+    description="Text; line breaks and tabs allowed, other control characters not",
+)
+_VERSION = Integer(minimum=1, maximum=MAX_VERSION, description="Starts at 1; every change adds 1")
+_NOTE_ID = Text(pattern=NOTE_ID_PATTERN, description="Chosen by the server: 26 characters, time-ordered")
+
+NOTE_REQUEST = Object(
+    "NoteRequest", (Property("title", _TITLE), Property("body", _NOTE_BODY, required=False, default=""))
+)
+
+NOTE_UPDATE = Object(
+    "NoteUpdate",
+    (
+        Property("title", _TITLE),
+        Property("body", _NOTE_BODY, required=False, default=""),
+        Property("version", _VERSION._replace(description="The version this change is based on; another one: 409")),
+    ),
+)
+
+NOTE = Object(
+    "Note",
+    (
+        Property("id", _NOTE_ID),
+        Property("title", _TEXT),
+        Property("body", _TEXT),
+        Property("version", _VERSION),
+        Property("created_at", Text(format="date-time")),
+        Property("updated_at", Text(format="date-time")),
+    ),
+)
+
+NOTE_SUMMARY = Object(
+    "NoteSummary",
+    (
+        Property("id", _NOTE_ID),
+        Property("title", _TEXT),
+        Property("version", _VERSION),
+        Property("updated_at", Text(format="date-time")),
+    ),
+)
+
+NOTE_LIST = Object(
+    "NoteList",
+    (
+        Property("items", ListOf(NOTE_SUMMARY, "The caller's notes, oldest first, without their bodies")),
+        Property("next_token", Nullable(_TEXT, "Pass as `next_token` to get the next page; null on the last page")),
+    ),
+)
+
+ERASURE_ACCEPTED = Object(
+    "ErasureAccepted",
+    (
+        Property("status", Const("in_progress")),
+        Property("erasure_id", Text(description="Quote it when asking about this erasure; it identifies no one")),
+    ),
+)
 
 
 def date_time(value: datetime) -> str:

@@ -15,24 +15,26 @@ from typing import Any
 
 from api.edge import JSON_MEDIA_TYPE, MAX_BODY_BYTES
 from api.models import ERROR_BODY, UPLOAD_REQUEST
-from api.router import Operation
+from api.router import Operation, Success
 from api.routes import api
 from api.schema import Object, Property, reference
 
 TITLE = "Cognito reference API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Per-user file storage and identity behind an API Gateway HTTP API with a Cognito JWT authorizer. "
+    "Per-user files, notes and identity, and account deletion, behind an API Gateway HTTP API with a Cognito JWT "
+    "authorizer. "
     "Send a user pool access token as `Authorization: Bearer <token>`. Route scopes are listed by short "
     "name; the token must carry `<resource server identifier>/<scope>`. Every error body is "
     '`{"message": "..."}`, API Gateway\'s own answers (401, 403, 404 for an unknown route, 429) included.'
 )
 SECURITY_SCHEME = "cognito"
 STATUS_DESCRIPTIONS = {
-    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding",
+    400: "Malformed request: JSON syntax or limits, key, content type, page token, query encoding, X-Id-Token",
     401: "No valid token (API Gateway's JWT authorizer), or token claims that are not ours",
     403: "Token without the route's scope, not an access token of this API's clients, or not in the group",
-    404: "No such file",
+    404: "No such file or note",
+    409: "The note has another version than the one the change is based on: read it again",
     413: f"Request body larger than {MAX_BODY_BYTES // 1024} KiB",
     415: "Request body is not application/json",
     422: "Parameters or body do not match the schema; the message names the field",
@@ -48,7 +50,7 @@ def openapi_document(upload_content_types: Sequence[str]) -> dict[str, Any]:
     objects: dict[str, Object] = {ERROR_BODY.name: ERROR_BODY}
     for operation in api.operations.values():
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(operation)
-        for shape in (operation.body, operation.response):
+        for shape in (operation.body, operation.response, *(success.response for success in operation.also)):
             if shape is not None:
                 objects.update((found.name, found) for found in shape.objects())
     schemas = {name: objects[name].json_schema() for name in sorted(objects)}
@@ -76,17 +78,25 @@ def _operation(operation: Operation) -> dict[str, Any]:
     document: dict[str, Any] = {"summary": operation.summary, "operationId": operation.operation_id}
     if operation.scope is not None:
         document["security"] = [{SECURITY_SCHEME: [operation.scope]}]
-    if operation.query:
-        document["parameters"] = [_parameter(param) for param in operation.query]
+    parameters = [
+        *(_parameter(param, "path") for param in operation.parameters),
+        *(_parameter(param, "header") for param in operation.headers),
+        *(_parameter(param, "query") for param in operation.query),
+    ]
+    if parameters:
+        document["parameters"] = parameters
     if operation.body is not None:
         document["requestBody"] = {
             "required": True,
             "content": {JSON_MEDIA_TYPE: {"schema": reference(operation.body)}},
         }
     responses: dict[str, Any] = {}
+    also = {success.status: success for success in operation.also}
     for status in operation.statuses:
         if status == operation.status:
             responses[str(status)] = _success(operation)
+        elif status in also:
+            responses[str(status)] = _other_success(also[status])
         else:
             responses[str(status)] = {
                 "description": STATUS_DESCRIPTIONS[status],
@@ -96,9 +106,9 @@ def _operation(operation: Operation) -> dict[str, Any]:
     return document
 
 
-def _parameter(param: Property) -> dict[str, Any]:
+def _parameter(param: Property, where: str) -> dict[str, Any]:
     schema = param.schema.json_schema()
-    parameter: dict[str, Any] = {"name": param.name, "in": "query", "required": param.required}
+    parameter: dict[str, Any] = {"name": param.name, "in": where, "required": param.required}
     if "description" in schema:
         parameter["description"] = schema["description"]
     if param.default is not None:
@@ -113,9 +123,23 @@ def _success(operation: Operation) -> dict[str, Any]:
         success["content"] = {JSON_MEDIA_TYPE: {"schema": reference(operation.response)}}
     elif operation.status != HTTPStatus.NO_CONTENT:
         raise ValueError(f"{operation.operation_id}: only a 204 answer may have no body")
+    if operation.response_headers:
+        success["headers"] = {
+            name: {"description": description, "schema": {"type": "string"}}
+            for name, description in operation.response_headers.items()
+        }
     if operation.links:
         success["links"] = dict(operation.links)
     return success
+
+
+def _other_success(success: Success) -> dict[str, Any]:
+    document: dict[str, Any] = {"description": success.description}
+    if success.response is not None:
+        document["content"] = {JSON_MEDIA_TYPE: {"schema": reference(success.response)}}
+    elif success.status != HTTPStatus.NO_CONTENT:
+        raise ValueError(f"{success.status}: only a 204 answer may have no body")
+    return document
 
 
 def openapi_json(upload_content_types: Sequence[str]) -> str:

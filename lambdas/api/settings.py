@@ -15,8 +15,14 @@ from api.schema import Integer, SchemaError, Text
 from shared.claims import CLIENT_ID_PATTERN
 
 _BUCKET = Text(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_TABLE = Text(pattern=r"^[A-Za-z0-9_.-]{3,255}$")  # DynamoDB's table-name rules
 # Cognito's documented pattern; the part before "_" is the region.
 _POOL_ID = Text(max_length=55, pattern=r"^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$")
+# Cognito Identity's IdentityPoolId pattern.
+_IDENTITY_POOL_ID = Text(max_length=55, pattern=r"^[\w-]+:[0-9a-f-]+$")
+_QUEUE_URL = Text(pattern=r"^https?://\S+$")  # https on AWS; http from the local stack's moto (make local)
+# Until every credential issued before a deletion has expired (stacks/constructs/account_erasure.py).
+_SWEEP_DELAY_SECONDS = Integer(minimum=0, maximum=7 * 24 * 3600)
 _CLIENT_ID = Text(pattern=CLIENT_ID_PATTERN)
 _GROUP = Text(pattern=r"^[^\s]{1,128}$")
 _MEDIA_TYPE = Text(pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -32,7 +38,11 @@ class SettingsError(Exception):
 
 class Settings(NamedTuple):
     data_bucket: str
+    records_table: str
     user_pool_id: str
+    identity_pool_id: str
+    erasure_queue_url: str
+    erasure_sweep_delay_seconds: int
     client_ids: tuple[str, ...]
     admin_group: str
     upload_content_types: tuple[str, ...]
@@ -59,7 +69,11 @@ class Settings(NamedTuple):
         try:
             return cls(
                 data_bucket=_text(environ, "DATA_BUCKET", _BUCKET),
+                records_table=_text(environ, "RECORDS_TABLE", _TABLE),
                 user_pool_id=_text(environ, "USER_POOL_ID", _POOL_ID),
+                identity_pool_id=_text(environ, "IDENTITY_POOL_ID", _IDENTITY_POOL_ID),
+                erasure_queue_url=_text(environ, "ERASURE_QUEUE_URL", _QUEUE_URL),
+                erasure_sweep_delay_seconds=_integer(environ, "ERASURE_SWEEP_DELAY_SECONDS", _SWEEP_DELAY_SECONDS),
                 client_ids=_list(environ, "CLIENT_IDS", _CLIENT_ID),
                 admin_group=_text(environ, "ADMIN_GROUP", _GROUP, default="admins"),
                 upload_content_types=_list(environ, "UPLOAD_CONTENT_TYPES", _MEDIA_TYPE),

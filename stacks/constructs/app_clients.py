@@ -36,10 +36,15 @@ _WRITE_ATTRIBUTES = {"fullname": True, "given_name": True, "family_name": True, 
 # with, and fails the sign-in when the client may not write them. Still safe: an email change waits
 # for verification (keep_original), and users cannot set email_verified themselves.
 _FEDERATED_WRITE_ATTRIBUTES = {**_WRITE_ATTRIBUTES, "email": True, "email_verified": True}
-_USER_CLIENT_SCOPES = {
-    "web": (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE, names.SCOPE_ADMIN),
-    "native": (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE),
-}
+_USER_SCOPES = (
+    names.SCOPE_PROFILE_READ,
+    names.SCOPE_FILES_READ,
+    names.SCOPE_FILES_WRITE,
+    names.SCOPE_NOTES_READ,
+    names.SCOPE_NOTES_WRITE,
+    names.SCOPE_ACCOUNT_DELETE,
+)
+_USER_CLIENT_SCOPES = {"web": (*_USER_SCOPES, names.SCOPE_ADMIN), "native": _USER_SCOPES}
 
 
 class AppClients(Construct):

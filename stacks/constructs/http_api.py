@@ -23,6 +23,8 @@ from stacks.constructs.lambda_defaults import PythonFunction, log_retention
 from stacks.constructs.log_delivery import plain_log_group_arn
 from stacks.nag import acknowledge
 
+# DELETE /me: the caller's ID token, which the handler exchanges for the identity-pool identity to delete.
+ID_TOKEN_HEADER = "x-id-token"  # noqa: S105 - a header name, not a token
 # JSON access log: who called what and how it ended; never a token or a request body.
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -50,9 +52,9 @@ class HttpApi(Construct):
         config: AppConfig,
         issuer: str,
         client_ids: list[str],
-        user_pool_id: str,
-        bucket_name: str,
-        data_access: iam.IManagedPolicy,
+        data_access: list[iam.IManagedPolicy],
+        environment: dict[str, str],
+        url_expires_seconds: int,
         extra_origins: list[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -62,18 +64,17 @@ class HttpApi(Construct):
             self,
             "Handler",
             package="api",
-            description="HTTP API: profile, per-user files through presigned URLs, admin user listing",
+            description="HTTP API: profile, per-user files and notes, account deletion, user administration",
             service="api",
             metrics_namespace=f"{config.prefix}/api",
             environment={
-                "DATA_BUCKET": bucket_name,
-                "USER_POOL_ID": user_pool_id,
+                **environment,
                 "CLIENT_IDS": cdk.Fn.to_json_string(client_ids),
                 "ADMIN_GROUP": names.ADMIN_GROUP,
                 "UPLOAD_CONTENT_TYPES": json.dumps(config.uploads.content_types),
                 "UPLOAD_MAX_BYTES": str(config.uploads.max_bytes),
                 "RESOURCE_SERVER_IDENTIFIER": config.resource_server_identifier,
-                "URL_EXPIRES_SECONDS": "300",
+                "URL_EXPIRES_SECONDS": str(url_expires_seconds),
             },
             timeout=cdk.Duration.seconds(10),
             memory_size=512,
@@ -81,7 +82,8 @@ class HttpApi(Construct):
             removal_policy=removal,
             snapstart=config.snapstart,
         )
-        self.handler.role.add_managed_policy(data_access)
+        for policy in data_access:
+            self.handler.role.add_managed_policy(policy)
 
         self.api = apigw.HttpApi(
             self,
@@ -91,8 +93,13 @@ class HttpApi(Construct):
             create_default_stage=False,
             cors_preflight=apigw.CorsPreflightOptions(
                 allow_origins=cors_origins,
-                allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
-                allow_headers=["authorization", "content-type"],
+                allow_methods=[
+                    apigw.CorsHttpMethod.GET,
+                    apigw.CorsHttpMethod.POST,
+                    apigw.CorsHttpMethod.PUT,
+                    apigw.CorsHttpMethod.DELETE,
+                ],
+                allow_headers=["authorization", "content-type", ID_TOKEN_HEADER],
                 max_age=cdk.Duration.hours(1),
             )
             if cors_origins

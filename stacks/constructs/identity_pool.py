@@ -3,7 +3,16 @@
 Users sign in to the user pool; the identity pool exchanges their ID token for temporary AWS
 credentials. The token's `sub` becomes the session tag `sub` (`AWS::Cognito::IdentityPoolPrincipalTag`),
 and every storage policy is written against `${aws:PrincipalTag/sub}`, so direct S3 access, the API
-and the triggers agree on one key per user: `private/<user-pool sub>/`. See docs/decisions/0001.
+and the triggers agree on one key per user: `private/<user-pool sub>/` in the data bucket, and the
+partition `<user-pool sub>` in the records table. See docs/decisions/0001.
+
+DynamoDB: `dynamodb:LeadingKeys` is the set of partition keys a request touches (every key of a batch),
+compared with `ForAllValues:StringEquals` so that each one must be the caller's `sub`. `ForAllValues` is
+also true when the key is absent from the request, so a `Null` guard requires both the key and the tag
+(IAM User Guide, "Single-valued vs. multivalued condition keys"; DynamoDB Developer Guide, "Using IAM
+policy conditions for fine-grained access control"). Scan and PartiQL are never granted: Scan has no
+`dynamodb:LeadingKeys` (Service Authorization Reference, "Actions, resources, and condition keys for
+Amazon DynamoDB"), and the app needs no PartiQL.
 
 L1 resources are used on purpose: the L2 cannot add principal tags or `sts:TagSession`, and always
 creates an unauthenticated role.
@@ -13,6 +22,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -67,6 +77,35 @@ def own_files_statements(bucket: s3.IBucket) -> list[iam.PolicyStatement]:
     ]
 
 
+# Item actions of the caller's own partition; BatchGetItem and BatchWriteItem carry every key they touch in
+# dynamodb:LeadingKeys, so ForAllValues constrains them exactly as the single-item actions.
+OWN_RECORD_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+)
+READ_ALL_RECORD_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+
+
+def own_records_statements(table: dynamodb.ITable) -> list[iam.PolicyStatement]:
+    """Items of the partition `<own sub>` only; nothing without the `sub` tag or without partition keys."""
+    return [
+        iam.PolicyStatement(
+            sid="OwnRecords",
+            actions=list(OWN_RECORD_ACTIONS),
+            resources=[table.table_arn],
+            conditions={
+                "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [_SUB]},
+                "Null": {f"aws:PrincipalTag/{names.SUB_TAG}": "false", "dynamodb:LeadingKeys": "false"},
+            },
+        )
+    ]
+
+
 def _grant_public_read(role: iam.Role, bucket: s3.IBucket) -> None:
     role.add_to_policy(
         iam.PolicyStatement(
@@ -90,6 +129,7 @@ class IdentityPool(Construct):
         user_pool: cognito.UserPool,
         clients: dict[str, cognito.UserPoolClient],
         bucket: s3.IBucket,
+        table: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         retain = cdk.RemovalPolicy.RETAIN if config.retain else cdk.RemovalPolicy.DESTROY
@@ -138,12 +178,18 @@ class IdentityPool(Construct):
             f"AwsSolutions-IAM5[Resource::<{names.DATA_BUCKET}.Arn>/private/<aws:PrincipalTag/sub>/*]",
             "Any object key under the caller's own prefix; the prefix is the caller's user-pool sub.",
         )
+        own_records = iam.ManagedPolicy(
+            self,
+            "OwnRecordsPolicy",
+            description="Items of the partition <own sub> of the records table only",
+            statements=own_records_statements(table),
+        )
         self.authenticated_role = iam.Role(
             self,
             "AuthenticatedRole",
             description="Identity-pool role of signed-in users without a group role",
             assumed_by=_trust(self.identity_pool, "authenticated"),
-            managed_policies=[own_files],
+            managed_policies=[own_files, own_records],
         )
         if config.storage.authenticated_public_read:
             _grant_public_read(self.authenticated_role, bucket)
@@ -155,8 +201,14 @@ class IdentityPool(Construct):
                 f"{group_logical_id(group.name)}Role",
                 description=f"Identity-pool role of group {group.name}",
                 assumed_by=_trust(self.identity_pool, "authenticated"),
-                managed_policies=[own_files],
+                managed_policies=[own_files, own_records],
             )
+            if group.read_all_records:
+                role.add_to_policy(
+                    iam.PolicyStatement(
+                        sid="ReadAllRecords", actions=list(READ_ALL_RECORD_ACTIONS), resources=[table.table_arn]
+                    )
+                )
             if group.read_all_private:
                 acknowledge(
                     role,

@@ -76,6 +76,7 @@ class PythonFunction(Construct):
         memory_size: int,
         log_retention_days: int,
         removal_policy: cdk.RemovalPolicy,
+        invocation: str = "Invoked synchronously (Cognito trigger or API Gateway)",
         snapstart: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -126,5 +127,5 @@ class PythonFunction(Construct):
         acknowledge(
             self.function,
             "Serverless-LambdaDLQ",
-            "Invoked synchronously (Cognito trigger or API Gateway); a DLQ only applies to asynchronous invocations.",
+            f"{invocation}; a DLQ only applies to asynchronous invocations.",
         )

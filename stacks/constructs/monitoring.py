@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.config import AppConfig
+from stacks.constructs.account_erasure import AccountErasure
 from stacks.constructs.alarms import AlarmTopic
 from stacks.constructs.http_api import HttpApi
 
@@ -56,6 +57,7 @@ class Monitoring(Construct):
         http_api: HttpApi,
         alarms: AlarmTopic,
         trigger_functions: dict[str, lambda_.IFunction],
+        erasure: AccountErasure,
         user_pool_id: str,
         client_ids: list[str],
     ) -> None:
@@ -87,7 +89,11 @@ class Monitoring(Construct):
             add5xx_count_alarm=_any_error(),
             add_latency_p99_alarm={"Warning": monitoring.LatencyThreshold(max_latency=API_P99_LATENCY)},
         )
-        functions = {"ApiHandler": http_api.handler.function, **trigger_functions}
+        functions = {
+            "ApiHandler": http_api.handler.function,
+            "ErasureWorker": erasure.worker.function,
+            **trigger_functions,
+        }
         for label, function in functions.items():
             facade.monitor_lambda_function(
                 lambda_function=function,
@@ -96,6 +102,14 @@ class Monitoring(Construct):
                 add_fault_count_alarm=_any_error(),
                 add_throttles_count_alarm=_any_error(),
             )
+        # An erasure job that failed every attempt: someone's data is still there.
+        facade.monitor_sqs_queue_with_dlq(
+            queue=erasure.queue,
+            dead_letter_queue=erasure.dead_letters,
+            human_readable_name="Account erasure jobs",
+            alarm_friendly_name="AccountErasure",
+            add_dead_letter_queue_max_size_alarm={"Critical": monitoring.MaxMessageCountThreshold(max_message_count=0)},
+        )
         facade.monitor_custom(
             human_readable_name="Cognito request quotas",
             alarm_friendly_name="Cognito",

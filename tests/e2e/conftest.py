@@ -50,14 +50,24 @@ def admin_s3(admin_session: boto3.Session) -> Any:
 
 
 @pytest.fixture(scope="module")
-def alice(admin_idp: Any, admin_s3: Any, outputs: StackOutputs) -> Iterator[E2eUser]:
-    """A signed-in member of the users group; deleted, with her objects, after the module."""
-    with temporary_user(admin_idp, admin_s3, outputs, "user", (USERS_GROUP,)) as user:
+def admin_dynamodb(admin_session: boto3.Session) -> Any:
+    return admin_session.client("dynamodb")
+
+
+@pytest.fixture(scope="module")
+def admin_identity(admin_session: boto3.Session) -> Any:
+    return admin_session.client("cognito-identity")
+
+
+@pytest.fixture(scope="module")
+def alice(admin_idp: Any, admin_s3: Any, admin_dynamodb: Any, outputs: StackOutputs) -> Iterator[E2eUser]:
+    """A signed-in member of the users group; deleted, with her objects and records, after the module."""
+    with temporary_user(admin_idp, admin_s3, outputs, "user", (USERS_GROUP,), admin_dynamodb) as user:
         yield user
 
 
 @pytest.fixture(scope="module")
-def admin(admin_idp: Any, admin_s3: Any, outputs: StackOutputs) -> Iterator[E2eUser]:
-    """A signed-in member of the users and admins groups; deleted, with its objects, after the module."""
-    with temporary_user(admin_idp, admin_s3, outputs, "admin", (USERS_GROUP, ADMIN_GROUP)) as user:
+def admin(admin_idp: Any, admin_s3: Any, admin_dynamodb: Any, outputs: StackOutputs) -> Iterator[E2eUser]:
+    """A signed-in member of the users and admins groups; deleted, with its objects and records, after the module."""
+    with temporary_user(admin_idp, admin_s3, outputs, "admin", (USERS_GROUP, ADMIN_GROUP), admin_dynamodb) as user:
         yield user

@@ -1,5 +1,5 @@
-"""A moto-backed stand-in for a deployed profile: user pool, web client, groups, bucket, identity pool, a local
-fake of the HTTP API, and the outputs file `make deploy` would write for them.
+"""A moto-backed stand-in for a deployed profile: user pool, web client, groups, bucket, records table, identity
+pool, a local fake of the HTTP API, and the outputs file `make deploy` would write for them.
 
 Everything listens on 127.0.0.1; AWS_ENDPOINT_URL sends every boto3 client (the CLI's too) to moto.
 moto 5.2.5 answers unsigned cognito-idp calls from its default region's backend, hence us-east-1.
@@ -23,6 +23,7 @@ from lambdas.shared.cognito_jwt import CognitoJwtVerifier
 from stacks import names
 from stacks.names import Outputs
 from tests.e2e.fake_api import Backend, FakeApi
+from tests.support import create_records_table
 
 REGION = "us-east-1"
 PREFIX = "cognito-ref-moto"
@@ -79,7 +80,11 @@ def _create_auth_resources(endpoint: str, bucket: str) -> dict[str, str]:
         PreventUserExistenceErrors="ENABLED",
         EnableTokenRevocation=True,
     )["UserPoolClient"]["ClientId"]
-    boto3.client("s3", region_name=REGION).create_bucket(Bucket=bucket)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    table = f"{PREFIX}-records"
+    create_records_table(boto3.client("dynamodb", region_name=REGION), table)
     issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
     identity_pool_id = boto3.client("cognito-identity", region_name=REGION).create_identity_pool(
         IdentityPoolName=PREFIX.replace("-", "_"),
@@ -100,6 +105,7 @@ def _create_auth_resources(endpoint: str, bucket: str) -> dict[str, str]:
         Outputs.RESOURCE_SERVER_ID: RESOURCE_SERVER,
         Outputs.IDENTITY_POOL_ID: identity_pool_id,
         Outputs.DATA_BUCKET_NAME: bucket,
+        Outputs.RECORDS_TABLE_NAME: table,
         Outputs.REGION: REGION,
     }
 
@@ -122,11 +128,14 @@ def _create_alarm() -> str:
 
 
 def _fake_api_backend(auth: dict[str, str]) -> Backend:
-    verifier = CognitoJwtVerifier.create(
-        auth[Outputs.USER_POOL_ID],
-        token_use="access",
-        client_id=auth[Outputs.WEB_CLIENT_ID],
-        jwks_uri=auth[Outputs.JWKS_URL],
+    verifier, id_verifier = (
+        CognitoJwtVerifier.create(
+            auth[Outputs.USER_POOL_ID],
+            token_use=token_use,
+            client_id=auth[Outputs.WEB_CLIENT_ID],
+            jwks_uri=auth[Outputs.JWKS_URL],
+        )
+        for token_use in ("access", "id")
     )
     # Path-style URLs: a bucket can't be a subdomain of 127.0.0.1.
     s3 = boto3.client(
@@ -134,9 +143,12 @@ def _fake_api_backend(auth: dict[str, str]) -> Backend:
     )
     return Backend(
         verifier=verifier,
+        id_verifier=id_verifier,
         s3=s3,
         cognito=boto3.client("cognito-idp", region_name=REGION),
+        dynamodb=boto3.client("dynamodb", region_name=REGION),
         bucket=auth[Outputs.DATA_BUCKET_NAME],
+        table=auth[Outputs.RECORDS_TABLE_NAME],
         user_pool_id=auth[Outputs.USER_POOL_ID],
     )
 

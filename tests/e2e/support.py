@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import string
+import time
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from client import auth
 from client.api import ApiClient, ApiError
 from client.cache import Session
 from client.outputs import StackOutputs
-from stacks.names import PRIVATE_PREFIX
+from stacks.names import PRIVATE_PREFIX, RECORD_PARTITION_KEY, RECORD_SORT_KEY
 
 OUTPUTS_ENV = "E2E_OUTPUTS"
 EMAIL_DOMAIN_ENV = "E2E_EMAIL_DOMAIN"
@@ -103,12 +104,36 @@ def purge_prefix(admin_s3: Any, bucket: str, prefix: str) -> None:
             admin_s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
 
 
+def partition(admin_dynamodb: Any, table: str, sub: str) -> list[dict[str, Any]]:
+    """Every item of `sub`'s partition in the records table (keys only)."""
+    found = admin_dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="#pk = :sub",
+        ExpressionAttributeNames={"#pk": RECORD_PARTITION_KEY, "#sk": RECORD_SORT_KEY},
+        ExpressionAttributeValues={":sub": {"S": sub}},
+        ProjectionExpression="#pk, #sk",
+        ConsistentRead=True,
+    )
+    items: list[dict[str, Any]] = found.get("Items", [])
+    return items
+
+
+def purge_partition(admin_dynamodb: Any, table: str, sub: str) -> None:
+    for item in partition(admin_dynamodb, table, sub):
+        admin_dynamodb.delete_item(TableName=table, Key=item)
+
+
 @contextmanager
 def temporary_user(
-    admin_idp: Any, admin_s3: Any, outputs: StackOutputs, label: str, groups: tuple[str, ...]
+    admin_idp: Any,
+    admin_s3: Any,
+    outputs: StackOutputs,
+    label: str,
+    groups: tuple[str, ...],
+    admin_dynamodb: Any = None,
 ) -> Iterator[E2eUser]:
-    """A user signed in through the client's SRP sign-in; the user and its objects are deleted afterwards,
-    whatever happened in between."""
+    """A user signed in through the client's SRP sign-in; the user, its objects and (given `admin_dynamodb`) its
+    records are deleted afterwards, whatever happened in between."""
     email, password = temporary_email(label), strong_password()
     sub: str | None = None
     try:
@@ -119,6 +144,8 @@ def temporary_user(
         try:
             if sub is not None:
                 purge_prefix(admin_s3, outputs.data_bucket, f"{PRIVATE_PREFIX}{sub}/")
+                if admin_dynamodb is not None:
+                    purge_partition(admin_dynamodb, outputs.records_table, sub)
         finally:
             delete_user(admin_idp, outputs, email)
 
@@ -135,3 +162,36 @@ def assert_file_round_trip(api: ApiClient, key: str, content: bytes) -> None:
     with pytest.raises(ApiError) as missing:
         api.download_url(key)
     assert missing.value.status == 404
+
+
+def assert_notes_round_trip(api: ApiClient) -> str:
+    """Create, read, list, change, refuse a stale change, delete; afterwards the note is gone (404). Returns the id of
+    a second note that stays."""
+    note = api.create_note("e2e groceries", "milk\neggs \u20ac")
+    assert api.get_note(note["id"]) == note
+    assert note["id"] in [item["id"] for item in api.list_notes(limit=1000)["items"]]
+    changed = api.update_note(note["id"], title="e2e shopping", body="milk", version=1)
+    assert (changed["version"], changed["title"]) == (2, "e2e shopping")
+    with pytest.raises(ApiError) as stale:
+        api.update_note(note["id"], title="lost update", body="", version=1)
+    assert stale.value.status == 409
+    api.delete_note(note["id"], version=2)
+    with pytest.raises(ApiError) as gone:
+        api.get_note(note["id"])
+    assert gone.value.status == 404
+    kept: str = api.create_note("e2e stays", "until the account goes")["id"]
+    return kept
+
+
+def wait_until_gone(admin_idp: Any, outputs: StackOutputs, email: str, timeout: float = 180) -> None:
+    """An erasure handed to the worker (202) finishes in the background: wait until the user is gone."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            admin_idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=email)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "UserNotFoundException":
+                return
+            raise
+        time.sleep(3)
+    raise AssertionError(f"the account was not erased within {timeout:.0f} s")

@@ -66,6 +66,7 @@ def _outputs_document(**overrides: Any) -> dict[str, Any]:
         Outputs.RESOURCE_SERVER_ID: "cognito-ref-api",
         Outputs.IDENTITY_POOL_ID: "eu-west-1:11111111-2222-3333-4444-555555555555",
         Outputs.DATA_BUCKET_NAME: "cognito-ref-dev-data",
+        Outputs.RECORDS_TABLE_NAME: "cognito-ref-dev-auth-RecordsTable-1ABC",
         **overrides,
     }
     return {

@@ -22,17 +22,20 @@ from client import auth
 from client.api import ApiClient, ApiError, multipart
 from client.errors import WRONG_CREDENTIALS, CliError
 from client.outputs import StackOutputs
-from client.storage import UserStorage
+from client.storage import UserRecords, UserStorage, identity_credentials
 from stacks.config import ConfigError, load_config
 from stacks.names import SCOPE_ADMIN, SCOPE_FILES_READ, SCOPE_FILES_WRITE, SCOPE_PROFILE_READ, USERS_GROUP
 from tests.e2e.alarms import STATE_REASON, alarm_topic_arn, check_alarm_delivery
 from tests.e2e.support import (
     E2eUser,
     assert_file_round_trip,
+    assert_notes_round_trip,
     delete_user,
+    partition,
     strong_password,
     temporary_email,
     temporary_user,
+    wait_until_gone,
 )
 from tests.support import ROUND_TRIP_KEYS
 
@@ -45,10 +48,10 @@ def _scopes(token: str) -> list[str]:
     return str(auth.decode_claims(token).get("scope", "")).split()
 
 
-def _assert_access_denied(call: Callable[[], Any]) -> None:
+def _assert_access_denied(call: Callable[[], Any], code: str = "AccessDenied") -> None:
     with pytest.raises(ClientError) as denied:
         call()
-    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert denied.value.response["Error"]["Code"] == code
 
 
 def test_tokens_verify_against_the_pools_jwks(alice: E2eUser, admin: E2eUser, outputs: StackOutputs) -> None:
@@ -173,3 +176,73 @@ def test_an_alarm_reaches_the_alarm_topic(admin_session: Any, outputs: StackOutp
     notification = check_alarm_delivery(admin_session, alarm_topic_arn(outputs.source), timeout=180)
     assert notification["NewStateReason"] == STATE_REASON
     assert notification["AlarmArn"].startswith(f"arn:aws:cloudwatch:{outputs.region}:{outputs.account}:alarm:")
+
+
+def test_notes_through_the_api_and_identity_pool_credentials_stay_in_the_callers_partition(
+    alice: E2eUser, admin: E2eUser, outputs: StackOutputs
+) -> None:
+    api = ApiClient(outputs.api_url, alice.session.tokens.access_token)
+    kept = assert_notes_round_trip(api)
+    # Another user's note does not exist for the caller, through the API.
+    theirs = ApiClient(outputs.api_url, admin.session.tokens.access_token).create_note("e2e admin's")
+    with pytest.raises(ApiError) as missing:
+        api.get_note(theirs["id"])
+    assert missing.value.status == 404
+
+    # Straight to DynamoDB with Alice's identity-pool credentials (users group: no read-all grant).
+    own = UserRecords.for_user(outputs, alice.session.tokens)
+    assert f"note#{kept}" in [item["sk"]["S"] for item in own.items()]
+    own.dynamodb.put_item(TableName=own.table, Item={**own.key("e2e#direct"), "text": {"S": "mine"}})
+    assert own.dynamodb.get_item(TableName=own.table, Key=own.key("e2e#direct"))["Item"]["text"] == {"S": "mine"}
+
+    db, table, other = own.dynamodb, own.table, admin.sub
+    denied = "AccessDeniedException"
+    _assert_access_denied(lambda: db.get_item(TableName=table, Key=own.key(f"note#{theirs['id']}", other)), denied)
+    _assert_access_denied(lambda: own.items(sub=other), denied)
+    _assert_access_denied(lambda: db.put_item(TableName=table, Item=own.key("e2e#intruder", other)), denied)
+    _assert_access_denied(lambda: db.delete_item(TableName=table, Key=own.key(f"note#{theirs['id']}", other)), denied)
+    _assert_access_denied(lambda: db.scan(TableName=table), denied)
+    foreign_batch = {table: {"Keys": [own.key("e2e#direct"), own.key(f"note#{theirs['id']}", other)]}}
+    _assert_access_denied(lambda: db.batch_get_item(RequestItems=foreign_batch), denied)
+    assert db.batch_get_item(RequestItems={table: {"Keys": [own.key("e2e#direct")]}})["Responses"][table]
+
+
+def test_delete_account_leaves_nothing_behind(
+    admin_idp: Any, admin_s3: Any, admin_dynamodb: Any, admin_identity: Any, outputs: StackOutputs
+) -> None:
+    with temporary_user(admin_idp, admin_s3, outputs, "erase", (USERS_GROUP,), admin_dynamodb) as user:
+        tokens = user.session.tokens
+        api = ApiClient(outputs.api_url, tokens.access_token)
+        api.upload("e2e/versions.txt", b"first", "text/plain")
+        api.upload("e2e/versions.txt", b"second", "text/plain")  # an older version stays in the versioned bucket
+        api.upload("e2e/deleted.txt", b"gone", "text/plain")
+        api.delete_file("e2e/deleted.txt")  # a delete marker over a version
+        UserStorage.for_user(outputs, tokens).put("e2e/direct.txt", b"direct", "text/plain")
+        assert_notes_round_trip(api)
+        records = UserRecords.for_user(outputs, tokens)
+        records.dynamodb.put_item(TableName=records.table, Item=records.key("e2e#direct"))
+        identity_id = admin_identity.get_id(IdentityPoolId=outputs.identity_pool_id,
+                                            Logins={outputs.provider_name: tokens.id_token})["IdentityId"]  # fmt: skip
+        identity_credentials(outputs, tokens.id_token)  # the identity has been used
+        listing = admin_s3.list_object_versions(Bucket=outputs.data_bucket, Prefix=user.prefix)
+        assert len(listing.get("Versions", [])) >= 4
+        assert listing.get("DeleteMarkers")
+        assert partition(admin_dynamodb, outputs.records_table, user.sub)
+
+        if api.delete_me(tokens.id_token) is not None:  # 202: the worker finishes it
+            wait_until_gone(admin_idp, outputs, user.email)
+
+        listing = admin_s3.list_object_versions(Bucket=outputs.data_bucket, Prefix=user.prefix)
+        assert (listing.get("Versions", []), listing.get("DeleteMarkers", [])) == ([], [])
+        uploads = admin_s3.list_multipart_uploads(Bucket=outputs.data_bucket, Prefix=user.prefix)
+        assert uploads.get("Uploads", []) == []
+        assert partition(admin_dynamodb, outputs.records_table, user.sub) == []
+        with pytest.raises(ClientError) as no_user:
+            admin_idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=user.email)
+        assert no_user.value.response["Error"]["Code"] == "UserNotFoundException"
+        with pytest.raises(ClientError) as no_identity:
+            admin_identity.describe_identity(IdentityId=identity_id)
+        assert no_identity.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        # Tokens issued before the deletion can no longer get credentials (ServerSideTokenCheck).
+        with pytest.raises(CliError):
+            identity_credentials(outputs, tokens.id_token)

@@ -24,7 +24,7 @@ from client.api import ApiClient, ApiError
 from client.cache import cache_path
 from client.errors import CliError
 from client.outputs import StackOutputs
-from client.storage import UserStorage
+from client.storage import UserRecords, UserStorage
 from scripts.e2e_check import EXIT_SKIP, check
 from stacks.names import ADMIN_GROUP, USERS_GROUP
 from tests.e2e.alarms import STATE_REASON, alarm_topic_arn, check_alarm_delivery
@@ -33,6 +33,8 @@ from tests.e2e.support import (
     E2eUser,
     OnlyOnAwsNote,
     assert_file_round_trip,
+    assert_notes_round_trip,
+    partition,
     strong_password,
     temporary_email,
     temporary_user,
@@ -47,7 +49,8 @@ ONLY_ON_AWS = (
     "rules, no default group, no resource-server scopes in tokens); isolation (moto evaluates no IAM policy and "
     "hands every identity the same credentials); API Gateway's JWT authorizer and route scopes (a local fake "
     "stands in for the API); RevokeToken (not in moto); presigned-POST size and type limits (not enforced); "
-    "alarm delivery (moto runs no alarm actions: a stand-in publishes the notification)."
+    "alarm delivery (moto runs no alarm actions: a stand-in publishes the notification); the identity step of "
+    "account deletion (moto has no DeleteIdentities; tests/unit/test_account_erasure.py covers it with a stand-in)."
 )
 
 
@@ -284,3 +287,65 @@ def test_alarm_delivery_check_fails_when_nothing_arrives_and_still_cleans_up(
     with pytest.raises(AssertionError, match=r"no ALARM notification of cognito-ref-moto-Api-Fault-Count-Critical"):
         check_alarm_delivery(admin_session, topic, timeout=2)
     assert _leftovers(admin_session, topic) == ([], [])
+
+
+@pytest.fixture(scope="module")
+def admin_dynamodb(admin_session: boto3.Session) -> Any:
+    return admin_session.client("dynamodb")
+
+
+def test_notes_through_the_api_and_identity_pool_credentials(alice: E2eUser, outputs: StackOutputs) -> None:
+    api = ApiClient(outputs.api_url, alice.session.tokens.access_token)
+    kept = assert_notes_round_trip(api)
+    records = UserRecords.for_user(outputs, alice.session.tokens)
+    assert records.table == outputs.records_table
+    assert f"note#{kept}" in [item["sk"]["S"] for item in records.items()]
+    records.dynamodb.put_item(TableName=records.table, Item=records.key("e2e#direct"))
+    # Wiring only: moto evaluates no policy, so another partition would be reachable here too.
+
+
+def test_cli_notes_and_delete_account(
+    cli: Any, stack: MotoStack, admin_idp: Any, admin_s3: Any, admin_dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email = temporary_email("delete")
+    monkeypatch.setenv("CLIENT_PASSWORD", strong_password())
+    assert cli("signup", email)[0] == 0
+    assert cli("confirm", email, "123456")[0] == 0
+    assert cli("signin", email)[0] == 0
+    sub = json.loads(cli("me")[1])["sub"]
+    status, out, _ = cli("notes", "add", "shopping", "--body", "milk")
+    note = json.loads(out)
+    assert (status, note["version"]) == (0, 1)
+    assert [item["id"] for item in json.loads(cli("notes", "list")[1])["items"]] == [note["id"]]
+    edited = json.loads(cli("notes", "edit", note["id"], "--title", "groceries")[1])
+    assert (edited["title"], edited["body"], edited["version"]) == ("groceries", "milk", 2)
+    assert cli("notes", "edit", note["id"], "--body", "eggs", "--version", "1")[2].startswith("error: API answered 409")
+    assert json.loads(cli("notes", "show", note["id"])[1])["title"] == "groceries"
+    assert cli("notes", "delete", note["id"])[:2] == (0, f"Deleted note {note['id']}.\n")
+    assert (
+        cli("notes", "show", "not-an-id")[2]
+        == "error: 'not-an-id' is not a note id (26 characters, as `notes list` shows them)\n"
+    )
+    assert cli("notes")[2].startswith("error: Give a notes command")
+    cli("notes", "add", "stays")
+    cli("s3-put", __file__, "--key", "a.py")
+    cli("s3-put", __file__, "--key", "a.py")  # an older version
+
+    # Not at a terminal and no --yes: nothing happens. A wrong confirmation: nothing happens.
+    assert cli("delete-account")[2].startswith("error: Not deleting: confirm at a terminal")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda _: "someone@else.example")
+    assert cli("delete-account")[2] == "error: Not deleted: the confirmation did not match.\n"
+    assert partition(admin_dynamodb, stack.outputs.records_table, sub)
+
+    monkeypatch.setattr("builtins.input", lambda _: email)
+    status, out, err = cli("delete-account")
+    assert (status, err) == (0, "")
+    assert out.endswith(f"Deleted the account {email}: nothing of it is left.\n")
+    assert not cache_path("moto").exists()
+    versions = admin_s3.list_object_versions(Bucket=stack.outputs.data_bucket, Prefix=f"private/{sub}/")
+    assert (versions.get("Versions", []), versions.get("DeleteMarkers", [])) == ([], [])
+    assert partition(admin_dynamodb, stack.outputs.records_table, sub) == []
+    with pytest.raises(ClientError) as gone:
+        admin_idp.admin_get_user(UserPoolId=stack.outputs.user_pool_id, Username=email)
+    assert gone.value.response["Error"]["Code"] == "UserNotFoundException"

@@ -80,12 +80,10 @@ def test_native_client_allows_custom_scheme_callbacks(dev: Synth) -> None:
 
 
 def test_each_client_gets_only_the_scopes_it_needs(synth: Synth) -> None:
-    assert scopes(client(synth, "WebClient")) == [
-        "openid", "email", "profile", "<rs>/profile.read", "<rs>/files.read", "<rs>/files.write", "<rs>/admin",
-    ]  # fmt: skip
-    assert scopes(client(synth, "NativeClient")) == [
-        "openid", "email", "profile", "<rs>/profile.read", "<rs>/files.read", "<rs>/files.write",
-    ]  # fmt: skip
+    user_scopes = ["<rs>/profile.read", "<rs>/files.read", "<rs>/files.write", "<rs>/notes.read", "<rs>/notes.write",
+                   "<rs>/account.delete"]  # fmt: skip
+    assert scopes(client(synth, "WebClient")) == ["openid", "email", "profile", *user_scopes, "<rs>/admin"]
+    assert scopes(client(synth, "NativeClient")) == ["openid", "email", "profile", *user_scopes]
     assert scopes(client(synth, "ServiceClient")) == [f"<rs>/{s}" for s in synth.config.clients.service.scopes]
 
 

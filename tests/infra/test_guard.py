@@ -183,7 +183,7 @@ GUARDED = [
     pytest.param(
         "prod",
         lambda t: resources(t, "Api").pop(first_of_type(t, "Api", "AWS::Logs::LogGroup")),
-        "Api/HttpApiHandlerLogs",
+        "Api/AccountErasureWorkerLogs",
         id="log-group-removed",
     ),
 ]

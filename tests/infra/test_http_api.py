@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aws_cdk.assertions import Match
@@ -12,6 +13,7 @@ from stacks import names
 from tests.infra.iam_eval import Stacks
 from tests.support import Synth
 
+_HASHES = re.compile(r"(?:[0-9A-F]{8}){1,2}$")  # CDK's logical-ID hash and the output name's own
 EXPECTED_ROUTES = {
     "GET /health": None,
     "GET /me": "profile.read",
@@ -19,7 +21,14 @@ EXPECTED_ROUTES = {
     "POST /files/upload-url": "files.write",
     "GET /files/download-url": "files.read",
     "DELETE /files": "files.write",
+    "GET /notes": "notes.read",
+    "POST /notes": "notes.write",
+    "GET /notes/{id}": "notes.read",
+    "PUT /notes/{id}": "notes.write",
+    "DELETE /notes/{id}": "notes.write",
+    "DELETE /me": "account.delete",
     "GET /admin/users": "admin",
+    "DELETE /admin/users/{sub}": "admin",
 }
 
 
@@ -97,8 +106,8 @@ def test_cors_only_for_configured_origins(synth: Synth) -> None:
             "ProtocolType": "HTTP",
             "CorsConfiguration": {
                 "AllowOrigins": [*synth.config.cors_origins, *hosted],
-                "AllowMethods": ["GET", "POST", "DELETE"],
-                "AllowHeaders": ["authorization", "content-type"],
+                "AllowMethods": ["GET", "POST", "PUT", "DELETE"],
+                "AllowHeaders": ["authorization", "content-type", "x-id-token"],
                 "AllowCredentials": Match.absent(),
                 "MaxAge": 3600,
             },
@@ -124,7 +133,7 @@ def test_api_function_is_built_like_the_triggers(synth: Synth) -> None:
     assert env["RESOURCE_SERVER_IDENTIFIER"] == synth.config.resource_server_identifier
 
 
-def test_function_role_may_touch_only_private_objects_and_list_users(synth: Synth) -> None:
+def test_function_role_may_touch_only_private_objects_records_and_list_users(synth: Synth) -> None:
     auth = synth.templates["Auth"]["Resources"]
     (policy,) = [
         r
@@ -146,16 +155,30 @@ def test_function_role_may_touch_only_private_objects_and_list_users(synth: Synt
             "Resource": {"Fn::GetAtt": ["DataBucket", "Arn"]},
         },
         {
+            "Sid": "UserRecords",
+            "Action": ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                       "dynamodb:UpdateItem"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": ["RecordsTable", "Arn"]},
+        },
+        {
             "Sid": "ListUsers",
             "Action": "cognito-idp:ListUsers",
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": ["UserPool", "Arn"]},
         },
-    ]
-    (role,) = [
+    ]  # fmt: skip
+    # The API function also erases accounts (what that may do: tests/infra/test_storage_isolation.py).
+    roles = [
         r
         for logical_id, r in synth.templates["Api"]["Resources"].items()
-        if r["Type"] == "AWS::IAM::Role" and logical_id.startswith("HttpApiHandler")
+        if r["Type"] == "AWS::IAM::Role" and logical_id.startswith(("HttpApiHandler", "AccountErasureWorker"))
     ]
-    (managed,) = role["Properties"]["ManagedPolicyArns"]
-    assert managed["Fn::GetStackOutput"]["OutputName"].startswith("PublishOutputRefApiAccessPolicy")
+    attached = {
+        tuple(sorted(_HASHES.sub("", arn["Fn::GetStackOutput"]["OutputName"]) for arn in arns))
+        for arns in (r["Properties"]["ManagedPolicyArns"] for r in roles)
+    }
+    assert attached == {
+        ("PublishOutputRefApiAccessErasurePolicy", "PublishOutputRefApiAccessPolicy"),  # the API function
+        ("PublishOutputRefApiAccessErasurePolicy",),  # the erasure worker
+    }

@@ -78,15 +78,16 @@ def test_user_pool_is_protected_where_data_is_retained(synth: Synth) -> None:
         assert (pool.get("DeletionPolicy"), pool.get("UpdateReplacePolicy")) == ("Retain", "Retain"), path
 
 
-def test_identity_pool_attachment_and_data_bucket_are_retained_in_prod(synth: Synth) -> None:
+def test_identity_pool_attachment_data_bucket_and_records_table_are_retained_in_prod(synth: Synth) -> None:
     if not must_retain(synth):
         pytest.skip("this profile may be destroyed (removal: destroy)")
     retained = [
         *resources_of(synth, "AWS::Cognito::IdentityPool"),
         *resources_of(synth, "AWS::Cognito::IdentityPoolRoleAttachment"),
         (f"Auth/{names.DATA_BUCKET}", synth.templates["Auth"]["Resources"][names.DATA_BUCKET]),
+        *resources_of(synth, "AWS::DynamoDB::Table"),
     ]
-    assert len(retained) == 3
+    assert len(retained) == 4
     for path, resource in retained:
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain"), path
 

@@ -23,6 +23,7 @@ PINNED = {
     "IdentityPoolPrincipalTag": "AWS::Cognito::IdentityPoolPrincipalTag",
     "DataBucket": "AWS::S3::Bucket",
     "AccessLogBucket": "AWS::S3::Bucket",
+    "RecordsTable": "AWS::DynamoDB::Table",
 }
 PINNED_PROVIDERS = {
     "IdentityProviderGoogle": "Google",

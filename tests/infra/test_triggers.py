@@ -99,8 +99,8 @@ def test_trigger_environment_carries_the_config(dev: Synth) -> None:
     assert json.loads(env["PreSignUp"]["BLOCKED_EMAIL_DOMAINS"]) == ["mailinator.com", "guerrillamail.com"]
     assert env["PostConfirmation"]["DEFAULT_GROUP"] == "users"
     assert json.loads(env["PreTokenGenerationConfig"]["GROUP_SCOPES"]) == {
-        "admins": ["profile.read", "files.read", "files.write", "admin"],
-        "users": ["profile.read", "files.read", "files.write"],
+        "admins": ["profile.read", "files.read", "files.write", "notes.read", "notes.write", "account.delete", "admin"],
+        "users": ["profile.read", "files.read", "files.write", "notes.read", "notes.write", "account.delete"],
     }
     assert env["PreTokenGenerationConfig"]["REMOVE_ADMIN_API_SCOPE"] == "false"
     assert env["CustomMessage"]["LOGIN_URL"] == {

@@ -236,7 +236,15 @@ def test_resource_server_defines_the_api_scopes(synth: Synth) -> None:
             "Identifier": synth.config.resource_server_identifier,
             "Scopes": [
                 {"ScopeName": name, "ScopeDescription": Match.any_value()}
-                for name in ("profile.read", "files.read", "files.write", "admin")
+                for name in (
+                    "profile.read",
+                    "files.read",
+                    "files.write",
+                    "notes.read",
+                    "notes.write",
+                    "account.delete",
+                    "admin",
+                )
             ],
         },
     )

@@ -30,7 +30,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from client.__main__ import main
+from client.cache import Tokens
 from client.errors import WRONG_CREDENTIALS
+from client.storage import UserRecords
 from lambdas.shared.cognito_jwt import CognitoJwtVerifier, KidNotFoundError
 from pre_sign_up.logic import DOMAIN_NOT_ALLOWED
 from stacks.names import ADMIN_GROUP, USERS_GROUP, LocalOutputs
@@ -116,8 +118,9 @@ def test_cli_journey_against_the_local_stack(
     assert (access["cognito:groups"], access["roles"]) == ([USERS_GROUP], [USERS_GROUP])
     assert set(access["scope"].split()) == {
         "aws.cognito.signin.user.admin",
-        *(outputs.scope(s) for s in ("profile.read", "files.read", "files.write")),
-    }
+        *(outputs.scope(s) for s in ("profile.read", "files.read", "files.write", "notes.read", "notes.write",
+                                     "account.delete")),
+    }  # fmt: skip
     assert json.loads(_ok(cli("tokens")))["verification"].startswith("ok")
 
     # /me through the local API Gateway and the real handler
@@ -137,6 +140,12 @@ def test_cli_journey_against_the_local_stack(
     assert downloaded.read_bytes() == source.read_bytes()
     _ok(cli("delete", KEY))
     assert json.loads(_ok(cli("files")))["items"] == []
+
+    # Notes: the records table (moto) through the real handler, and straight from it with the identity pool's keys
+    note = json.loads(_ok(cli("notes", "add", "local note", "--body", "in the records table")))
+    assert [item["id"] for item in json.loads(_ok(cli("notes", "list")))["items"]] == [note["id"]]
+    records = UserRecords.for_user(outputs, Tokens(**session))
+    assert [item["sk"]["S"] for item in records.items()] == [f"note#{note['id']}"]
 
     # The admin route: API Gateway refuses a user (no admin scope); an admin signs in again and is let through
     status, _, err = cli("admin-users")
@@ -181,7 +190,9 @@ def test_cli_journey_against_the_local_stack(
     _assert_bucket_cors(local_stack)
     access_log = (local_stack.state_dir / "run" / "logs" / "api-access.log").read_text().splitlines()
     entries = [json.loads(line) for line in access_log]
-    assert {"GET /me", "GET /files", "DELETE /files", "GET /admin/users"} <= {e["routeKey"] for e in entries}
+    assert {"GET /me", "GET /files", "DELETE /files", "GET /admin/users", "POST /notes", "GET /notes"} <= {
+        e["routeKey"] for e in entries
+    }
     assert all("Bearer" not in line and "eyJ" not in line for line in access_log)  # never a token
     assert {e["sub"] for e in entries if e["routeKey"] == "GET /me"} == {access["sub"]}
 
@@ -250,7 +261,8 @@ def _assert_managed_login_code_flow(local_stack: LocalStack, email: str) -> None
     ).verify(tokens["access_token"])
     # Requested OAuth scopes, then the trigger's group scopes (an admin now); no admin API scope on this grant.
     assert set(claims["scope"].split()) == {"openid", "email", *(outputs.scope(s) for s in
-                                            ("files.read", "files.write", "profile.read", "admin"))}  # fmt: skip
+                                            ("files.read", "files.write", "profile.read", "notes.read",
+                                             "notes.write", "account.delete", "admin"))}  # fmt: skip
     assert json.loads(base64.urlsafe_b64decode(tokens["id_token"].split(".")[1] + "=="))["nonce"] == "n-123"
     refreshed = _post_json(discovery["token_endpoint"], {"grant_type": "refresh_token", "client_id":
                            outputs.web_client_id, "refresh_token": tokens["refresh_token"]})  # fmt: skip

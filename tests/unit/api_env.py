@@ -1,5 +1,6 @@
-"""The API tests' environment: the real handler with moto S3 and Cognito behind it, reached through requests as
-API Gateway delivers them (aws_events.http_api builds every event), and token claims as Cognito issues them.
+"""The API tests' environment: the real handler with moto S3, DynamoDB, SQS and Cognito behind it (and a stand-in for
+Cognito Identity, tests/unit/identity_pool.py), reached through requests as API Gateway delivers them
+(aws_events.http_api builds every event), and token claims as Cognito issues them.
 
 Test modules wrap `api_environment` in a fixture of their own (conftest files belong to others).
 """
@@ -21,6 +22,8 @@ from moto import mock_aws
 
 from aws_events.http_api import GatewayAnswer, Request, Route, gateway_path, http_api_event, match_route
 from stacks import names
+from tests.support import create_records_table
+from tests.unit.identity_pool import IdentityPoolStandIn
 
 REGION = "us-east-1"
 RESOURCE_SERVER = "cognito-ref-api"
@@ -29,20 +32,33 @@ NATIVE_CLIENT = "5n2iu9srq1nativeclient0002"
 SERVICE_CLIENT = "6o3jv0tsr2serviceclient003"
 FOREIGN_CLIENT = "7p4kw1uts3foreignclient004"
 BUCKET = "cognito-ref-test-data"
+TABLE = "cognito-ref-test-records"
+QUEUE = "cognito-ref-test-erasure"
+IDENTITY_POOL_ID = "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+SWEEP_DELAY_SECONDS = 4200
 FAKE_USER_POOL_ID = "us-east-1_T3stP00l1"
 ALLOWED_TYPES = ["image/png", "image/jpeg", "application/pdf", "text/plain"]
 MAX_BYTES = 10 * 1024 * 1024
 ALICE = "0b4c5d6e-7f80-4912-a3b4-c5d6e7f80912"
 BOB = "1c5d6e7f-8091-4a23-b4c5-d6e7f8091a23"
 ALL_SCOPES = ("profile.read", "files.read", "files.write")
+NOTES_SCOPES = ("notes.read", "notes.write")
+DELETE_SCOPE = "account.delete"
 # Looks like a JWT; tests assert it never reaches a log line.
 FAKE_TOKEN = "eyJraWQiOiJ0ZXN0LWtpZCIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJ0ZXN0In0.ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz"
 
 
-def api_env(user_pool_id: str) -> dict[str, str]:
+QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/123456789012/{QUEUE}"
+
+
+def api_env(user_pool_id: str, queue_url: str = QUEUE_URL) -> dict[str, str]:
     return {
         "DATA_BUCKET": BUCKET,
+        "RECORDS_TABLE": TABLE,
         "USER_POOL_ID": user_pool_id,
+        "IDENTITY_POOL_ID": IDENTITY_POOL_ID,
+        "ERASURE_QUEUE_URL": queue_url,
+        "ERASURE_SWEEP_DELAY_SECONDS": str(SWEEP_DELAY_SECONDS),
         "CLIENT_IDS": json.dumps([WEB_CLIENT, NATIVE_CLIENT, SERVICE_CLIENT]),
         "ADMIN_GROUP": "admins",
         "UPLOAD_CONTENT_TYPES": json.dumps(ALLOWED_TYPES),
@@ -128,6 +144,10 @@ class LambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:cognito-ref-dev-api"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    remaining_ms: int = 10_000  # the API function's timeout: tests that need less time set it
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
 
 
 @dataclass
@@ -142,12 +162,17 @@ class ApiEnv:
     user_pool_id: str
     s3: Any
     cognito: Any
+    dynamodb: Any
+    sqs: Any
+    queue_url: str
+    identity: IdentityPoolStandIn
+    context: LambdaContext = field(default_factory=LambdaContext)
 
     def invoke(self, event: dict[str, Any]) -> Reply:
         """The handler's answer to `event`."""
         from api.handler import lambda_handler
 
-        response = lambda_handler(event, LambdaContext())
+        response = lambda_handler(event, self.context)
         text = response.get("body") or ""
         return Reply(response["statusCode"], response.get("headers") or {}, json.loads(text) if text else None)
 
@@ -166,12 +191,41 @@ class ApiEnv:
     def put(self, key: str, body: bytes = b"hello", *, sub: str = ALICE) -> None:
         self.s3.put_object(Bucket=BUCKET, Key=f"private/{sub}/{key}", Body=body)
 
+    def partition(self, sub: str) -> list[dict[str, Any]]:
+        """Every item of `sub`'s partition, as stored."""
+        found = self.dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="#pk = :sub",
+            ExpressionAttributeNames={"#pk": names.RECORD_PARTITION_KEY},
+            ExpressionAttributeValues={":sub": {"S": sub}},
+            ConsistentRead=True,
+        )
+        items: list[dict[str, Any]] = found["Items"]
+        return items
+
+    def versions(self, sub: str) -> list[dict[str, Any]]:
+        """Every object version and delete marker under `private/<sub>/`."""
+        listing = self.s3.list_object_versions(Bucket=BUCKET, Prefix=f"private/{sub}/")
+        return [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]
+
+    def queued(self) -> list[dict[str, Any]]:
+        """The erasure jobs waiting in the queue (received and deleted: the queue is empty afterwards)."""
+        jobs = []
+        while True:
+            answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            messages = answer.get("Messages", [])
+            if not messages:
+                return jobs
+            for message in messages:
+                jobs.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
 
 @functools.cache
-def _test_clients() -> tuple[Any, Any]:
+def _test_clients() -> tuple[Any, Any, Any, Any]:
     # Creating a boto3 client costs ~0.1 s; moto intercepts clients created before a mock starts (as long as
     # moto is imported first), so the tests and the handler (api.aws caches its own) reuse theirs.
-    return boto3.client("s3", region_name=REGION), boto3.client("cognito-idp", region_name=REGION)
+    return tuple(boto3.client(service, region_name=REGION) for service in ("s3", "cognito-idp", "dynamodb", "sqs"))
 
 
 @contextmanager
@@ -186,22 +240,30 @@ def api_environment(monkeypatch: pytest.MonkeyPatch, *, user_pool: bool = False)
         "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
+    from api import account, routes
     from api.observability import metrics
     from api.settings import get_settings
 
     with mock_aws():
-        s3, cognito = _test_clients()
+        s3, cognito, dynamodb, sqs = _test_clients()
         s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        create_records_table(dynamodb, TABLE)
+        queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
         user_pool_id = (
             cognito.create_user_pool(PoolName="test-pool")["UserPool"]["Id"] if user_pool else FAKE_USER_POOL_ID
         )
-        for name, value in api_env(user_pool_id).items():
+        for name, value in api_env(user_pool_id, queue_url).items():
             monkeypatch.setenv(name, value)
+        identity = IdentityPoolStandIn(IDENTITY_POOL_ID, f"cognito-idp.{REGION}.amazonaws.com/{user_pool_id}")
+        # Where the handler takes its Cognito Identity clients from (api.aws makes real ones).
+        monkeypatch.setattr(account, "identity_client", lambda: identity)
+        monkeypatch.setattr(routes, "public_identity_client", lambda: identity)
         # Metrics read the namespace when api.observability is imported, which another test may have done
         # before this environment existed (in Lambda the environment always comes first).
         monkeypatch.setattr(metrics, "namespace", os.environ["POWERTOOLS_METRICS_NAMESPACE"])
         get_settings.cache_clear()
         try:
-            yield ApiEnv(user_pool_id=user_pool_id, s3=s3, cognito=cognito)
+            yield ApiEnv(user_pool_id, s3, cognito, dynamodb, sqs, queue_url, identity)
         finally:
             get_settings.cache_clear()

@@ -23,11 +23,19 @@ COMMON = {
 }
 USER_POOL_ID = "us-east-1_T3stP00l1"
 WEB_CLIENT = "4m1ht8rqp0webclient0000001"
+# What the API function and the account-erasure worker both work on (stacks/api_stack.py).
+DATA = {
+    "DATA_BUCKET": "cognito-ref-bench-data",
+    "RECORDS_TABLE": "cognito-ref-bench-records",
+    "USER_POOL_ID": USER_POOL_ID,
+    "IDENTITY_POOL_ID": "us-east-1:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "ERASURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/cognito-ref-bench-erasure",
+    "ERASURE_SWEEP_DELAY_SECONDS": "4200",
+}
 
 FUNCTION_ENV: dict[str, dict[str, str]] = {
     "api": {
-        "DATA_BUCKET": "cognito-ref-bench-data",
-        "USER_POOL_ID": USER_POOL_ID,
+        **DATA,
         "CLIENT_IDS": json.dumps([WEB_CLIENT]),
         "ADMIN_GROUP": "admins",
         "UPLOAD_CONTENT_TYPES": json.dumps(["image/png", "text/plain"]),
@@ -35,6 +43,7 @@ FUNCTION_ENV: dict[str, dict[str, str]] = {
         "RESOURCE_SERVER_IDENTIFIER": "cognito-ref-api",
         "URL_EXPIRES_SECONDS": "300",
     },
+    "account_erasure": DATA,
     "pre_sign_up": {
         "ALLOWED_EMAIL_DOMAINS": "[]",
         "BLOCKED_EMAIL_DOMAINS": json.dumps(["mailinator.com", "guerrillamail.com"]),

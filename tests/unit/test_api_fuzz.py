@@ -28,6 +28,8 @@ from tests.unit.api_env import ALICE, FOREIGN_CLIENT, ApiEnv, access_claims, api
 EXAMPLES = 500  # test_api_property.py adds thousands of schema-driven requests
 DOC = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
 OPERATIONS = [(method.upper(), path, op) for path, item in DOC["paths"].items() for method, op in item.items()]
+# Operations that take a body: where most malformed input can go.
+BODY_OPERATIONS = [operation for operation in OPERATIONS if "requestBody" in operation[2]]
 EXISTING_KEYS = ["a.txt", "docs/b.txt", "r\u00e9sum\u00e9.pdf"]
 
 pytestmark = [
@@ -43,6 +45,8 @@ json_values = st.recursive(
 )
 key_values = st.sampled_from(EXISTING_KEYS) | st.sampled_from(["../x", "/a", "a//b", "a\x00b", "x" * 600]) | junk
 path_junk = junk.map(lambda s: quote(s, safe="/%?")) | junk.map(lambda s: quote(s, safe=""))
+# A path parameter: a well-formed note id or sub (of no one), or junk.
+path_values = st.sampled_from(["01HZX000000000000000000000", "9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4"]) | path_junk
 content_types = st.sampled_from(["image/png", "text/plain", "text/html", "application/json", ""]) | junk
 upload_bodies = st.fixed_dictionaries(
     {},
@@ -54,6 +58,7 @@ upload_bodies = st.fixed_dictionaries(
 )
 bodies = st.one_of(
     st.none(),
+    st.sampled_from(['{"title": ', "[1,]", "{'a': 1}", "NaN", '{"a": 1}}', '"\\x"', "\ufeff{}"]),  # not JSON
     upload_bodies.map(json.dumps),
     json_values.map(json.dumps),
     junk,
@@ -77,9 +82,9 @@ claim_names = st.sampled_from(["sub", "token_use", "client_id", "scope", "cognit
 
 
 def claims(user_pool_id: str) -> st.SearchStrategy[dict[str, Any] | None]:
-    """None (public route), an admin's valid access token, a well-formed but wrong one, one with a few
-    claims spoilt, or random claims."""
-    scopes = ("profile.read", "files.read", "files.write", "admin")
+    """An admin's valid access token (half the time, so that requests reach every operation's logic), or: none
+    (public route), a well-formed but wrong one, one with a few claims spoilt, random claims."""
+    scopes = ("profile.read", "files.read", "files.write", "notes.read", "notes.write", "account.delete", "admin")
     valid = access_claims(user_pool_id, scopes=scopes, groups=("admins", "users"))
     wrong = [
         {**valid, "token_use": "id"},
@@ -87,19 +92,21 @@ def claims(user_pool_id: str) -> st.SearchStrategy[dict[str, Any] | None]:
         {**valid, "scope": "cognito-ref-api/profile.read"},
         {**valid, "cognito:groups": "[users]"},
     ]
-    return st.one_of(
+    spoilt = st.one_of(
         st.none(),
-        st.just(valid),
         st.sampled_from(wrong),
         st.dictionaries(claim_names, claim_values, max_size=3).map(lambda changes: {**valid, **changes}),
         st.dictionaries(claim_names | junk, claim_values, max_size=5),
     )
+    return st.one_of(st.just(valid), spoilt)
 
 
 @st.composite
-def documented_requests(draw: st.DrawFn) -> dict[str, Any]:
+def documented_requests(draw: st.DrawFn, operations: list[tuple[str, str, Any]]) -> dict[str, Any]:
     """A request to a route of the OpenAPI document, its parameters filled with good and bad values."""
-    method, path, operation = draw(st.sampled_from(OPERATIONS))
+    method, path, operation = draw(st.sampled_from(operations))
+    for param in (p for p in operation.get("parameters", []) if p["in"] == "path"):
+        path = path.replace(f"{{{param['name']}}}", draw(path_values), 1)
     params = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
     names = st.sampled_from(params) if params else junk
     query = draw(st.lists(st.tuples(names, query_values | key_values), max_size=3))  # repeats included
@@ -115,7 +122,7 @@ def random_requests(draw: st.DrawFn) -> dict[str, Any]:
     return {"method": method, "path": path, "query": query, "body": draw(bodies)}
 
 
-REQUESTS = st.one_of(documented_requests(), documented_requests(), random_requests())
+REQUESTS = st.one_of(documented_requests(OPERATIONS), documented_requests(BODY_OPERATIONS), random_requests())
 
 
 @st.composite

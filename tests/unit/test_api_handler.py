@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests as http
 
+from api.edge import MAX_BODY_BYTES
 from aws_events.http_api import Request
 from tests.unit.api_env import (
     ALICE,
@@ -392,7 +393,11 @@ def test_upload_url_rejects_a_content_type_outside_the_allow_list(api: ApiEnv) -
         ('{"key": "a\\ud800.txt", "content_type": "text/plain"}', 422, "body.key"),  # lone surrogate: not UTF-8
         ('{"key": "a.txt", "content_type": "text/plain", "acl": "public-read"}', 422, "body.acl"),
         (json.dumps({"key": "a" * 5000, "content_type": "text/plain"}), 422, "body.key"),
-        (json.dumps({"key": "a.txt", "content_type": "text/plain", "pad": "x" * 9000}), 413, "8192 bytes"),
+        (
+            json.dumps({"key": "a.txt", "content_type": "text/plain", "pad": "x" * MAX_BODY_BYTES}),
+            413,
+            f"{MAX_BODY_BYTES} bytes",
+        ),
     ],
 )
 def test_upload_url_rejects_malformed_bodies(api: ApiEnv, body: str, status: int, message: str) -> None:

@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api import routes
+from api import notes, routes
 from api.edge import MAX_BODY_BYTES
 from api.files import MAX_PAGE_TOKEN_CHARS, PAGE_TOKEN_PATTERN
 from api.keys import MAX_KEY_CHARS
 from api.openapi import SECURITY_SCHEME, openapi_json
+from shared import erasure
 from stacks import names
 from stacks.config import load_config
 
@@ -43,14 +44,23 @@ def test_document_lists_exactly_the_routes_that_deploy_with_their_scopes() -> No
             assert ops[route]["security"] == [{SECURITY_SCHEME: [scope]}], route
 
 
-def test_lambda_scope_names_match_the_infrastructure() -> None:
+def test_lambda_scope_and_key_names_match_the_infrastructure() -> None:
     # Lambda code may not import stacks/, so the names are duplicated; this keeps them equal.
-    assert (routes.SCOPE_PROFILE_READ, routes.SCOPE_FILES_READ, routes.SCOPE_FILES_WRITE, routes.SCOPE_ADMIN) == (
-        names.SCOPE_PROFILE_READ,
-        names.SCOPE_FILES_READ,
-        names.SCOPE_FILES_WRITE,
-        names.SCOPE_ADMIN,
+    lambda_side = (
+        routes.SCOPE_PROFILE_READ,
+        routes.SCOPE_FILES_READ,
+        routes.SCOPE_FILES_WRITE,
+        routes.SCOPE_NOTES_READ,
+        routes.SCOPE_NOTES_WRITE,
+        routes.SCOPE_ACCOUNT_DELETE,
+        routes.SCOPE_ADMIN,
     )
+    assert lambda_side == (names.SCOPE_PROFILE_READ, names.SCOPE_FILES_READ, names.SCOPE_FILES_WRITE,
+                           names.SCOPE_NOTES_READ, names.SCOPE_NOTES_WRITE, names.SCOPE_ACCOUNT_DELETE,
+                           names.SCOPE_ADMIN)  # fmt: skip
+    assert (notes.PARTITION_KEY, notes.SORT_KEY) == (names.RECORD_PARTITION_KEY, names.RECORD_SORT_KEY)
+    target = erasure.Target("bucket", "table", "pool")
+    assert (target.partition_key, target.sort_key) == (notes.PARTITION_KEY, notes.SORT_KEY)
 
 
 def test_every_error_response_is_documented_as_a_message() -> None:
@@ -72,6 +82,13 @@ def test_each_operation_documents_the_statuses_it_can_answer() -> None:
         "GET /files/download-url": [200, 400, 401, 403, 404, 422, 429, 500, 502, 503],
         "DELETE /files": [204, 400, 401, 403, 404, 422, 429, 500, 502, 503],
         "GET /admin/users": [200, 400, 401, 403, 422, 429, 500, 502, 503],
+        "GET /notes": [200, 400, 401, 403, 422, 429, 500, 502, 503],
+        "POST /notes": [201, 400, 401, 403, 413, 415, 422, 429, 500, 502, 503],
+        "GET /notes/{id}": [200, 400, 401, 403, 404, 422, 429, 500, 502, 503],
+        "PUT /notes/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 502, 503],
+        "DELETE /notes/{id}": [204, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503],
+        "DELETE /me": [202, 204, 400, 401, 403, 422, 429, 500, 502, 503],
+        "DELETE /admin/users/{sub}": [202, 204, 400, 401, 403, 422, 429, 500, 502, 503],
     }
     assert "413" in operations()["POST /files/upload-url"]["responses"]
     assert f"{MAX_BODY_BYTES // 1024} KiB" in operations()["POST /files/upload-url"]["responses"]["413"]["description"]

@@ -9,8 +9,10 @@ client-credentials token, an ID token, a token API Gateway rejects) or none.
 
 Counted, and each must be 0: 5xx answers; statuses the operation does not document; bodies or content types
 that do not match the documented response; invalid requests answered 2xx; stateful violations (a deleted file
-still served); cross-prefix effects: an S3 call or presigned URL outside the caller's own `private/<sub>/`, or any
-change to the objects of a user who never calls. The counts are printed (`-s`) and asserted.
+or note still served); cross-user effects: an S3 call or presigned URL outside the caller's own `private/<sub>/`, a
+DynamoDB call on another partition than the caller's, or any change to the objects or records of a user who never
+calls. The one route that acts on another user, an admin's `DELETE /admin/users/{sub}`, may act on that `sub`
+only. The counts are printed (`-s`) and asserted.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from tests.unit.api_env import (
     BOB,
     BUCKET,
     FOREIGN_CLIENT,
+    TABLE,
     ApiEnv,
     LambdaContext,
     SchemaDrivenCounts,
@@ -65,8 +68,9 @@ STATEFUL_SCENARIOS = 40
 STATEFUL_STEPS = 8
 # The counts keep each test near half a minute; a hang fails it here instead of stalling CI.
 TIME_BOUND_S = 600
-CAROL = "2d6e7f80-91a2-4b34-85d6-e7f8091a2b34"  # never calls the API: her objects must never change
-ALL_SCOPES = ("profile.read", "files.read", "files.write", "admin")
+CAROL = "2d6e7f80-91a2-4b34-85d6-e7f8091a2b34"  # never calls the API: her objects and records must never change
+ALL_SCOPES = ("profile.read", "files.read", "files.write", "notes.read", "notes.write", "account.delete", "admin")
+ADMIN_ERASURE = "DELETE /admin/users/{sub}"
 CHECKS = (
     not_a_server_error,
     status_code_conformance,
@@ -119,15 +123,36 @@ class Audit:
     examples: dict[str, str] = field(default_factory=dict)
     cross_prefix: list[str] = field(default_factory=list)
     caller: str | None = None
+    # Whose data the request may touch: the caller's, or the user an admin erases (`erased`, from the path).
+    subject: str | None = None
+    erased: str | None = None
     requests: int = 0
 
     def s3_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         """botocore's before-parameter-build hook on the handler's S3 client (API calls and presigned URLs)."""
-        prefix = f"private/{self.caller}/"
+        prefix = f"private/{self.subject}/"
         for name in ("Key", "Prefix", "StartAfter"):
             value = params.get(name)
             if value is not None and not str(value).startswith(prefix):
                 self.cross_prefix.append(f"{model.name} {name}={value!r} by {self.caller}")
+        for item in params.get("Delete", {}).get("Objects", []):
+            if not item["Key"].startswith(prefix):
+                self.cross_prefix.append(f"{model.name} Key={item['Key']!r} by {self.caller}")
+
+    def dynamodb_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        """The same hook on the handler's DynamoDB client: every partition key a request names is the subject's."""
+        keyed = (params.get("Key"), params.get("Item"), params.get("ExclusiveStartKey"))
+        partitions = [
+            *(key.get("sub") for key in keyed if key),
+            (params.get("ExpressionAttributeValues") or {}).get(":sub"),
+            *(request[kind]["Key" if kind == "DeleteRequest" else "Item"]["sub"]
+              for requests in (params.get("RequestItems") or {}).values() for request in requests for kind in request),
+        ]  # fmt: skip
+        if params.get("KeyConditionExpression") is None and model.name == "Query":
+            partitions.append(None)
+        for partition in partitions:
+            if partition != {"S": self.subject} and not (partition is None and model.name != "Query"):
+                self.cross_prefix.append(f"{model.name} partition {partition!r} by {self.caller}")
 
     def response(self, operation: str, status: int, body: Any) -> None:
         self.requests += 1
@@ -161,24 +186,36 @@ class Harness:
         listing = self.env.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
         return {item["Key"]: item["ETag"] for item in listing.get("Contents", [])}
 
+    def carols(self) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        """Everything Carol owns: she never calls, so it must never change."""
+        return self.objects(f"private/{CAROL}/"), self.env.partition(CAROL)
+
 
 SEEDED = ("a.txt", "docs/b.txt", "r\u00e9sum\u00e9.pdf", "100% done?.txt")
 
 
 def seed(env: ApiEnv, owner: str) -> None:
-    """The owner's prefix holds exactly the seeded files."""
+    """The owner's prefix holds exactly the seeded files, and their partition the seeded notes."""
     prefix = f"private/{owner}/"
     listing = env.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
     for item in listing.get("Contents", []):
         env.s3.delete_object(Bucket=BUCKET, Key=item["Key"])
     for key in SEEDED:
         env.put(key, sub=owner)
+    for item in env.partition(owner):
+        env.dynamodb.delete_item(TableName=TABLE, Key={"sub": item["sub"], "sk": item["sk"]})
+    for i, title in enumerate(("first", "second", "caf\u00e9")):
+        note_id = f"01HZX{i:021d}"
+        env.dynamodb.put_item(TableName=TABLE, Item={
+            "sub": {"S": owner}, "sk": {"S": f"note#{note_id}"}, "title": {"S": title}, "body": {"S": "text"},
+            "version": {"N": "1"}, "created_at": {"S": "2024-06-10T06:13:20.000Z"},
+            "updated_at": {"S": "2024-06-10T06:13:20.000Z"}})  # fmt: skip
 
 
 @pytest.fixture
 def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
     with api_environment(monkeypatch, user_pool=True) as env:
-        from api.aws import s3_client
+        from api.aws import dynamodb_client, s3_client
         from api.handler import lambda_handler  # its import validates the environment set up just now
 
         tokens = token_claims(env.user_pool_id)
@@ -186,7 +223,9 @@ def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
 
         def verify(token: str) -> dict[str, Any] | None:
             claims = tokens.get(token)
-            audit.caller = None if claims is None else str(claims["sub"])
+            audit.caller = audit.subject = None if claims is None else str(claims["sub"])
+            if audit.erased is not None:  # an admin's erasure acts on the user it names
+                audit.subject = audit.erased
             return claims
 
         for owner in (ALICE, BOB, CAROL):
@@ -194,12 +233,14 @@ def harness(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
         env.s3.put_object(Bucket=BUCKET, Key="public/readme.txt", Body=b"x")
         env.cognito.admin_create_user(UserPoolId=env.user_pool_id, Username="alice", MessageAction="SUPPRESS")
         s3_client().meta.events.register("before-parameter-build.s3", audit.s3_call)
+        dynamodb_client().meta.events.register("before-parameter-build.dynamodb", audit.dynamodb_call)
         app = HttpApi(API_ROUTES, lambda_handler, verify=verify, context=LambdaContext).wsgi()
         schema = schemathesis.openapi.from_dict(json.loads(DOC.read_text(encoding="utf-8")))
         try:
             yield Harness(env, app, audit, schema)
         finally:
             s3_client().meta.events.unregister("before-parameter-build.s3", audit.s3_call)
+            dynamodb_client().meta.events.unregister("before-parameter-build.dynamodb", audit.dynamodb_call)
 
 
 TOKENS = st.sampled_from(
@@ -213,9 +254,12 @@ def send(harness: Harness, case: schemathesis.Case, token: str | None) -> schema
         headers["Authorization"] = f"Bearer {token}"
     case.headers = headers
     harness.audit.caller = None
+    harness.audit.subject = None
+    operation = f"{case.method} {case.operation.path}"
+    harness.audit.erased = str((case.path_parameters or {}).get("sub")) if operation == ADMIN_ERASURE else None
     response = case.call(app=harness.app)
     body = response.json() if response.content and response.status_code < 300 else None
-    harness.audit.response(f"{case.method} {case.operation.path}", response.status_code, body)
+    harness.audit.response(operation, response.status_code, body)
     return response
 
 
@@ -232,10 +276,10 @@ def hypothesis_settings(examples: int, **extra: Any) -> settings:
     )
 
 
-def report(harness: Harness, label: str, started: float, carol_before: dict[str, str]) -> dict[str, Any]:
+def report(harness: Harness, label: str, started: float, carol_before: tuple[Any, ...]) -> dict[str, Any]:
     """Count what must be zero; make the counts visible (a warning survives pytest-xdist) and return them."""
     audit = harness.audit
-    carol_changed = harness.objects(f"private/{CAROL}/") != carol_before
+    carol_changed = harness.carols() != carol_before
     schema_failures = ("JsonSchemaError", "UndefinedContentType", "MalformedMediaType")
     counts = {
         "requests": audit.requests,
@@ -245,7 +289,7 @@ def report(harness: Harness, label: str, started: float, carol_before: dict[str,
         "other_failed_checks": sum(audit.failures.values())
         - audit.failures["UndefinedStatusCode"]
         - sum(audit.failures[name] for name in schema_failures),
-        "cross_prefix_effects": len(audit.cross_prefix) + int(carol_changed),
+        "cross_user_effects": len(audit.cross_prefix) + int(carol_changed),
         "seconds": round(time.monotonic() - started, 1),
         "statuses": dict(sorted(audit.statuses.items())),
     }
@@ -261,7 +305,7 @@ def report(harness: Harness, label: str, started: float, carol_before: dict[str,
 def test_generated_requests_get_documented_answers_and_touch_only_the_callers_files(
     harness: Harness, mode: GenerationMode
 ) -> None:
-    started, carol_before = time.monotonic(), harness.objects(f"private/{CAROL}/")
+    started, carol_before = time.monotonic(), harness.carols()
     operations = [result.ok() for result in harness.schema.get_all_operations()]
     cases = st.one_of([operation.as_strategy(generation_mode=mode) for operation in operations])
 
@@ -280,7 +324,7 @@ def test_generated_requests_get_documented_answers_and_touch_only_the_callers_fi
 
 
 def test_stateful_scenarios_follow_the_documents_links(harness: Harness) -> None:
-    started, carol_before = time.monotonic(), harness.objects(f"private/{CAROL}/")
+    started, carol_before = time.monotonic(), harness.carols()
 
     class Scenarios(harness.schema.as_state_machine()):  # type: ignore[misc]
         """Alice follows the links; a granted upload is really posted to S3, as a client would. Each scenario
@@ -304,3 +348,23 @@ def test_stateful_scenarios_follow_the_documents_links(harness: Harness) -> None
     counts = report(harness, "stateful scenarios", started, carol_before)
     assert counts["requests"] >= STATEFUL_SCENARIOS
     assert {200, 204, 404} <= set(counts["statuses"]), counts["statuses"]
+
+
+def test_meta_the_audit_sees_a_foreign_key_partition_or_object() -> None:
+    """The cross-user counts can be non-zero: each hook flags a request on another user's data."""
+    audit = Audit(caller=ALICE, subject=ALICE)
+
+    def model(name: str) -> Any:
+        return type("Operation", (), {"name": name})()
+
+    audit.dynamodb_call({"Key": {"sub": {"S": ALICE}, "sk": {"S": "note#1"}}}, model("GetItem"))
+    audit.s3_call({"Prefix": f"private/{ALICE}/"}, model("ListObjectVersions"))
+    assert audit.cross_prefix == []
+    audit.dynamodb_call({"Key": {"sub": {"S": BOB}, "sk": {"S": "note#1"}}}, model("DeleteItem"))
+    query = {"KeyConditionExpression": "#pk = :sub", "ExpressionAttributeValues": {":sub": {"S": BOB}}}
+    audit.dynamodb_call(query, model("Query"))
+    audit.dynamodb_call(
+        {"RequestItems": {TABLE: [{"DeleteRequest": {"Key": {"sub": {"S": BOB}}}}]}}, model("BatchWriteItem")
+    )
+    audit.s3_call({"Delete": {"Objects": [{"Key": f"private/{BOB}/a"}]}}, model("DeleteObjects"))
+    assert len(audit.cross_prefix) == 4

@@ -52,7 +52,7 @@ def test_the_api_functions_environment_resolves_across_stacks(assembly: Assembly
     assert env["AWS_CONFIG_FILE"] == os.devnull  # never the developer's own AWS setup
     assert "AWS_PROFILE" not in env
     handlers = {spec.handler for spec in specs.values()}
-    packages = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message", "api")
+    packages = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message", "api", "account_erasure")
     assert {f"{package}.handler.lambda_handler" for package in packages} == handlers
 
 
