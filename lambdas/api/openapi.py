@@ -118,11 +118,7 @@ def _parameter(param: Property, where: str) -> dict[str, Any]:
 
 
 def _success(operation: Operation) -> dict[str, Any]:
-    success: dict[str, Any] = {"description": operation.description}
-    if operation.response is not None:
-        success["content"] = {JSON_MEDIA_TYPE: {"schema": reference(operation.response)}}
-    elif operation.status != HTTPStatus.NO_CONTENT:
-        raise ValueError(f"{operation.operation_id}: only a 204 answer may have no body")
+    success = _answer(operation.description, operation.response, operation.status, operation.operation_id)
     if operation.response_headers:
         success["headers"] = {
             name: {"description": description, "schema": {"type": "string"}}
@@ -134,11 +130,16 @@ def _success(operation: Operation) -> dict[str, Any]:
 
 
 def _other_success(success: Success) -> dict[str, Any]:
-    document: dict[str, Any] = {"description": success.description}
-    if success.response is not None:
-        document["content"] = {JSON_MEDIA_TYPE: {"schema": reference(success.response)}}
-    elif success.status != HTTPStatus.NO_CONTENT:
-        raise ValueError(f"{success.status}: only a 204 answer may have no body")
+    return _answer(success.description, success.response, success.status, str(success.status))
+
+
+def _answer(description: str, response: Any, status: int, name: str) -> dict[str, Any]:
+    """A success answer's description and JSON body; only a 204 may have no body."""
+    document: dict[str, Any] = {"description": description}
+    if response is not None:
+        document["content"] = {JSON_MEDIA_TYPE: {"schema": reference(response)}}
+    elif status != HTTPStatus.NO_CONTENT:
+        raise ValueError(f"{name}: only a 204 answer may have no body")
     return document
 
 
