@@ -26,7 +26,8 @@ CDK_FLAGS := --context profile=$(ENV) $(CDK_OPTS)
 AWS := $(BIN)/python -m scripts.aws_env --profile $(ENV)
 
 .PHONY: help setup synth check-config test lint guard baseline bench aws-check bootstrap preflight deploy diff \
-	e2e export-users import-users destroy clean test-pythons local local-stop web browser web-screenshot
+	e2e export-users import-users destroy clean test-pythons pythons-setup local local-stop web browser \
+	web-screenshot
 
 help: ## list the targets (this text)
 	@echo "make TARGET [ENV=<profile>]   profiles: $$(ls config | sed 's/\.yaml$$//' | tr '\n' ' ')"
@@ -45,7 +46,8 @@ $(VENV)/.tools-installed: requirements.txt requirements-tools.txt | $(BIN)/activ
 	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-tools.txt
 	touch $(VENV)/.app-installed $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-tools.txt requirements-dev.txt | $(BIN)/activate
+# After the app's packages (one pip at a time per virtualenv), while npm ci runs beside it (see setup).
+$(VENV)/.dev-installed: requirements.txt requirements-tools.txt requirements-dev.txt | $(VENV)/.app-installed
 	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
 	touch $(VENV)/.app-installed $(VENV)/.tools-installed $@
 
@@ -85,8 +87,17 @@ browser: ## install Debian's chromium for the browser tests (apt, as root)
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "make: the browser tests need Chromium at $(CHROMIUM): install Debian's package (sudo apt-get install chromium)"; exit 1; fi
 
-setup: $(VENV)/.dev-installed node_modules/.installed web/node_modules/.installed $(CHECKOV_VENV)/.installed browser ## install everything the targets use
-	@echo "setup: .venv, node_modules, web/node_modules, .venv-checkov and chromium are up to date"
+# The other Python versions the unit tests run on (test-pythons): a .venv-py<version> for each one installed.
+pythons-setup: ## a .venv-py<version> for each of EXTRA_PYTHONS that is installed (part of setup)
+	@$(if $(strip $(EXTRA_PYTHONS)),$(PYTHON) -m scripts.pythons --setup $(EXTRA_PYTHONS),:)
+
+# The installs are independent downloads, so setup runs them side by side (-j), each one's output kept together
+# (-O). Within a virtualenv one pip runs at a time; npm ci waits only for the Node it runs on (the app's packages).
+SETUP_TARGETS := $(VENV)/.dev-installed node_modules/.installed web/node_modules/.installed \
+	$(CHECKOV_VENV)/.installed browser pythons-setup
+setup: ## install everything the targets use
+	@$(MAKE) --no-print-directory -j6 -O $(SETUP_TARGETS)
+	@echo "setup: .venv, node_modules, web/node_modules, .venv-checkov, chromium and .venv-py<version> are up to date"
 
 # ---- Offline: no AWS account, no credentials ----
 check-config: $(VENV)/.app-installed ## validate config/<ENV>.yaml (one line naming the key)

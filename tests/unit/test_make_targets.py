@@ -162,8 +162,15 @@ if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
   exit 0
 fi
 echo "python $*" >> "$SETUP_LOG"
+# SETUP_WAIT_FOR: the dev packages' install waits (at most 20 s) for npm ci to start, which it can only if both run
+# at the same time; it logs whether it saw it.
+case "$*" in *requirements-dev.txt*) if [ -n "$SETUP_WAIT_FOR" ]; then
+  for _ in $(seq 200); do [ -e "$SETUP_WAIT_FOR" ] && break; sleep 0.1; done
+  [ -e "$SETUP_WAIT_FOR" ] && echo "dev packages: npm ci ran meanwhile" >> "$SETUP_LOG"
+fi ;; esac
 """
 _FAKE_NPM = """#!/bin/sh
+[ -n "$SETUP_WAIT_FOR" ] && [ "$PWD" = "$(dirname "$SETUP_WAIT_FOR")" ] && touch "$SETUP_WAIT_FOR"
 mkdir -p node_modules
 case "$PWD" in */web) echo "npm $* (web/)" >> "$SETUP_LOG" ;; *) echo "npm $*" >> "$SETUP_LOG" ;; esac
 """
@@ -192,16 +199,36 @@ def installs(work: Path, env: dict[str, str], *targets: str) -> list[str]:
     log = Path(env["SETUP_LOG"])
     log.write_text("")
     # CHROMIUM: any executable, so `make browser` (part of setup) finds "the browser" and installs nothing.
-    done = make(*targets, f"PYTHON={env['PYTHON']}", f"CHROMIUM={env['PYTHON']}", env=env, cwd=work)
+    # EXTRA_PYTHONS empty: no .venv-py<version> (scripts/pythons.py builds those; see the last test here).
+    variables = (f"PYTHON={env['PYTHON']}", f"CHROMIUM={env['PYTHON']}", "EXTRA_PYTHONS=")
+    done = make(*targets, *variables, env=env, cwd=work)
     assert done.returncode == 0, done.stderr
     return [line.split(" -r ")[-1] if "pip" in line else line for line in log.read_text().splitlines()]
+
+
+FIRST_SETUP = ["npm ci", "npm ci (web/)", "requirements-checkov.txt", "requirements-dev.txt", "requirements.txt"]
 
 
 def test_a_second_setup_reinstalls_nothing(setup_copy: tuple[Path, dict[str, str]]) -> None:
     work, env = setup_copy
     first = installs(work, env, "setup")
-    assert sorted(first) == ["npm ci", "npm ci (web/)", "requirements-checkov.txt", "requirements-dev.txt"], first
+    assert sorted(first) == FIRST_SETUP, first
+    # The app's packages (with the Node npm runs on) come first, then the dev packages beside npm ci.
+    assert first.index("requirements.txt") < min(first.index(step) for step in ("requirements-dev.txt", "npm ci"))
     assert installs(work, env, "setup") == []
+
+
+def test_setup_runs_the_installs_side_by_side(setup_copy: tuple[Path, dict[str, str]]) -> None:
+    work, env = setup_copy
+    env["SETUP_WAIT_FOR"] = str(work / "npm-started")  # the dev packages' fake pip waits for the root's npm ci
+    assert "dev packages: npm ci ran meanwhile" in installs(work, env, "setup")
+
+
+def test_setup_builds_a_virtualenv_per_extra_python(setup_copy: tuple[Path, dict[str, str]]) -> None:
+    work, env = setup_copy
+    done = make("pythons-setup", f"PYTHON={env['PYTHON']}", "EXTRA_PYTHONS=3.12 3.13", env=env, cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert Path(env["SETUP_LOG"]).read_text().splitlines() == ["python -m scripts.pythons --setup 3.12 3.13"]
 
 
 def test_setup_after_synth_installs_the_dev_packages_but_not_node_modules_again(
