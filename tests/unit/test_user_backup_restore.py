@@ -22,7 +22,7 @@ from scripts.user_backup import __main__ as cli
 from scripts.user_backup.backup_files import read_jsonl
 from scripts.user_backup.calls import Caller
 from scripts.user_backup.export import Exporter, open_backup
-from scripts.user_backup.quotas import Unlimited
+from scripts.user_backup.quotas import OPERATION_CATEGORY, RateLimiter, Unlimited
 from scripts.user_backup.restore import (
     MFA_ENABLED,
     USERNAME,
@@ -382,8 +382,39 @@ def stub_groups(stubber: Stubber, plan: Any, memberships: list[dict[str, Any]]) 
         )
 
 
+class VirtualTime:
+    """The CLI's rate limiter on a clock that moves only when it sleeps: the pacing runs, nobody waits for it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 0.0
+        self.limiters: list[RateLimiter] = []
+        monkeypatch.setattr(cli, "RateLimiter", self._limiter)
+
+    def _limiter(self, *args: Any, **kwargs: Any) -> RateLimiter:
+        self.limiters.append(RateLimiter(*args, **kwargs, clock=lambda: self.now, sleep=self._sleep))
+        return self.limiters[-1]
+
+    def _sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def assert_paced(self, operation: str, calls: int) -> None:
+        """At the CLI's default share of the quota, `calls` of `operation` took at least their paced time."""
+        (limiter,) = self.limiters
+        rate = limiter.rates[OPERATION_CATEGORY[operation]]
+        assert self.now >= (calls - max(rate, 1.0)) / rate > 0
+
+
+@pytest.fixture
+def virtual_time(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
+    return VirtualTime(monkeypatch)
+
+
 def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
-    backup: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    backup: Path,
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    virtual_time: VirtualTime,
 ) -> None:
     cognito = boto3.client("cognito-idp", region_name=REGION)
     logs = boto3.client("logs", region_name=REGION)
@@ -454,6 +485,7 @@ def test_a_whole_restore_imports_reports_failed_rows_and_re_applies_groups(
     ]
     assert report["groups"]["created_groups"] == ["beta"]
     assert report["groups"]["left_out"] == len(list(read_jsonl(backup / "memberships.jsonl"))) - len(memberships)
+    virtual_time.assert_paced("AdminAddUserToGroup", len(memberships))
 
 
 def test_an_incomplete_backup_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -525,7 +557,11 @@ def test_group_memberships_are_re_applied_and_resume_after_an_interruption(
 
 
 def test_groups_only_re_applies_memberships_without_any_import_call(
-    backup: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    backup: Path,
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    virtual_time: VirtualTime,
 ) -> None:
     # Users moved by the migration trigger arrive without their groups: this run gives them back.
     cognito = boto3.client("cognito-idp", region_name=REGION)
@@ -545,3 +581,4 @@ def test_groups_only_re_applies_memberships_without_any_import_call(
     assert f"restored: 0 users imported (each must reset the password), {len(memberships)} group memberships (" in (
         capsys.readouterr().out
     )
+    virtual_time.assert_paced("AdminAddUserToGroup", len(memberships))

@@ -53,7 +53,7 @@ def populate(client: Any, pool_id: str, users: int) -> None:
     backend = cognitoidp_backends[ACCOUNT][REGION]
     pool = backend.user_pools[pool_id]
     groups = {
-        name: backend.create_group(pool_id, name, f"{name} group", None, precedence)  # type: ignore[arg-type]
+        name: backend.create_group(pool_id, name, f"{name} group", None, precedence)
         for name, precedence in GROUPS.items()
     }
 
