@@ -14,7 +14,7 @@ type Deletion = { status: "erased" } | ErasureStarted;
 
 export function deleteAccountView(api: Api, auth: Auth, user: User): void {
   const error = alertBox();
-  const expected = String(user.profile.email ?? "");
+  const expected = String(user.profile.email ?? user.profile.sub); // as the header's "Signed in as"
   const confirmation = h("input", { type: "text", id: "delete-confirm", autocomplete: "off" }) as HTMLInputElement;
   const button = h("button", { type: "submit", class: "danger", disabled: true }, "Delete my account");
   confirmation.addEventListener("input", () => {
@@ -78,7 +78,11 @@ export function deleteAccountView(api: Api, auth: Auth, user: User): void {
 export function takeDeletion(): Deletion | null {
   const stored = sessionStorage.getItem(DELETED_KEY);
   sessionStorage.removeItem(DELETED_KEY);
-  return stored ? (JSON.parse(stored) as Deletion) : null;
+  try {
+    return stored ? (JSON.parse(stored) as Deletion) : null;
+  } catch {
+    return null; // not ours: an ordinary start
+  }
 }
 
 /** The final page: signed out, no API call. */
