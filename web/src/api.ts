@@ -77,7 +77,7 @@ export function explain(status: number, apiMessage: string | undefined, what = "
   }
 }
 
-export const NOTES_PAGE_SIZE = 20;
+const NOTES_PAGE_SIZE = 20;
 
 export class Api {
   constructor(

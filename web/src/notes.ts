@@ -1,15 +1,15 @@
 // The notes views: #/notes (a paged list and a form for a new note) and #/notes/<id> (one note: edit, delete).
 // Every change names the version the person loaded; the API applies it only if the note is still at that version
-// and answers 409 otherwise (docs/data.md "Notes"), so a change made elsewhere (another tab, the CLI) is never
+// and answers 409 otherwise (docs/data.md "Notes through the API"), so a change made elsewhere (another tab, the CLI) is never
 // overwritten: the editor says so, keeps the person's text, and offers to load the current version.
-import { Api, ApiError, type Note, type NoteSummary } from "./api";
+import { ApiError, type Api, type Note, type NoteSummary } from "./api";
 import { alertBox, h, show, status, table } from "./ui";
 
 // The API's limits (NoteRequest and NoteUpdate in docs/openapi.json, from lambdas/api/text.py), checked here so the
 // person learns what is wrong before sending; the API checks again. tests/unit/test_web_notes.py keeps them equal.
 // Lengths count characters (code points), as JSON Schema and the API do, not UTF-16 units.
-export const TITLE_MAX_CHARS = 200;
-export const BODY_MAX_CHARS = 10_000;
+const TITLE_MAX_CHARS = 200;
+const BODY_MAX_CHARS = 10_000;
 const TITLE_PATTERN =
   "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff][^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$";
 const BODY_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
