@@ -46,8 +46,11 @@ export function deleteAccountView(api: Api, auth: Auth, user: User): void {
       const deletion: Deletion = started ?? { status: "erased" };
       sessionStorage.setItem(DELETED_KEY, JSON.stringify(deletion));
       try {
-        // 202: the user exists until the erasure reaches it, so its refresh token is revoked now. 204: the user and
-        // every refresh token of it are gone already; there is nothing to revoke.
+        // 202: the user exists until the erasure reaches it, so its refresh token is revoked now. 204: the user is
+        // gone, and a refresh needs the user; no AWS page states it for AdminDeleteUser, so tests/e2e/test_web_e2e.py
+        // checks that the refresh token fails after either answer. Revoking tokens leaves the managed login's session
+        // cookie; only the browser's visit to /logout clears it ("GlobalSignOut", Amazon Cognito API Reference), so a
+        // sign-in during the erasure cannot reuse it.
         await auth.signOut({ revoke: started !== null });
       } catch {
         accountDeletedView(takeDeletion() ?? deletion); // the tokens are forgotten; only the redirect failed
