@@ -1,7 +1,8 @@
 """The web app's journey against the deployed stack (`make e2e`, marked aws): the app as CloudFront serves it, the
 real managed login page, the real API, identity pool and bucket (tests/browser.py, the same journey as the local
-run). Here listing another user's prefix must be refused by S3 (AccessDenied), and the page's CSP is the one the
-viewer-response function sets from the deployment's metadata (decision 20).
+run). Here listing another user's prefix must be refused by S3 (AccessDenied), the page's CSP is the one the
+viewer-response function sets from the deployment's metadata (decision 20), and the account the journey deletes at
+its end must be gone entirely: no object versions, no records, no user (the local stack stops before the identity).
 
 Skipped, like the rest of tests/e2e, without an outputs file or credentials, and when the profile does not host the
 app (web.enabled false). Screenshots: test-artifacts/web/aws/.
@@ -13,6 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -20,9 +22,9 @@ from playwright.sync_api import Page
 
 from client import auth
 from client.outputs import StackOutputs
-from stacks.names import ADMIN_GROUP, USERS_GROUP, Outputs
-from tests.browser import assert_csp_is_enforced, assert_no_problems, browser_journey, run_journey
-from tests.e2e.support import OUTPUTS_ENV, temporary_user
+from stacks.names import ADMIN_GROUP, PRIVATE_PREFIX, USERS_GROUP, Outputs
+from tests.browser import DeletedAccount, assert_csp_is_enforced, assert_no_problems, browser_journey, run_journey
+from tests.e2e.support import OUTPUTS_ENV, partition, temporary_user, wait_until_gone
 
 pytestmark = pytest.mark.aws
 
@@ -58,23 +60,39 @@ def _refresh_token_revoked(outputs: StackOutputs, refresh_token: str) -> bool:
     return False
 
 
+def _check_erased(
+    admin_idp: Any, admin_s3: Any, admin_dynamodb: Any, outputs: StackOutputs, deleted: DeletedAccount
+) -> None:
+    """Nothing of the account is left once the erasure is over (at once on 204; the worker finishes a 202)."""
+    if deleted.status == 202:
+        wait_until_gone(admin_idp, outputs, deleted.email)
+    listing = admin_s3.list_object_versions(Bucket=outputs.data_bucket, Prefix=f"{PRIVATE_PREFIX}{deleted.sub}/")
+    assert (listing.get("Versions", []), listing.get("DeleteMarkers", [])) == ([], [])
+    assert partition(admin_dynamodb, outputs.records_table, deleted.sub) == []
+    with pytest.raises(ClientError) as no_user:
+        admin_idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=deleted.email)
+    assert no_user.value.response["Error"]["Code"] == "UserNotFoundException"
+
+
 def test_web_journey_against_the_deployed_stack(
-    web_url: str, outputs: StackOutputs, admin_idp: object, admin_s3: object
+    web_url: str, outputs: StackOutputs, admin_idp: Any, admin_s3: Any, admin_dynamodb: Any
 ) -> None:
     with (
-        temporary_user(admin_idp, admin_s3, outputs, "web", (USERS_GROUP,)) as user,  # deleted with its files
-        browser_journey(web_url, "aws") as journey,
+        # deleted with its files and records whatever happens (the journey itself deletes the account at its end)
+        temporary_user(admin_idp, admin_s3, outputs, "web", (USERS_GROUP,), admin_dynamodb) as user,
+        browser_journey(web_url, "aws", outputs.api_url) as journey,
     ):
         run_journey(
             journey,
             email=user.email,
             password=user.password,
             sign_in=sign_in_managed_login,
-            make_admin=lambda: admin_idp.admin_add_user_to_group(  # type: ignore[attr-defined]
+            make_admin=lambda: admin_idp.admin_add_user_to_group(
                 UserPoolId=outputs.user_pool_id, Username=user.email, GroupName=ADMIN_GROUP
             ),
             other_prefix_refused=True,
             check_revoked=lambda token: _refresh_token_revoked(outputs, token),
+            check_deleted=lambda deleted: _check_erased(admin_idp, admin_s3, admin_dynamodb, outputs, deleted),
         )
         csp = journey.page_headers.get("content-security-policy", "")
         assert outputs.api_url.rstrip("/") in csp

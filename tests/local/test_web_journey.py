@@ -5,7 +5,8 @@ test-artifacts/web/local/.
 What this run cannot show (docs/web.md): moto evaluates no IAM policy, so listing another user's prefix is not
 refused here and the app must say so; the policies themselves are proven by tests/infra/test_storage_isolation.py
 and on AWS by `make e2e` (tests/e2e/test_web_e2e.py). The login page is cognito-local's form, not Cognito's
-managed login.
+managed login. Deleting the account erases the files and notes here, but not the identity and the user
+(_check_local_deletion says why); that the account is gone entirely is for `make e2e` to show.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -25,9 +27,16 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from local.web import WEB_DIST
-from stacks.names import ADMIN_GROUP, LocalOutputs
+from stacks.names import ADMIN_GROUP, PRIVATE_PREFIX, RECORD_PARTITION_KEY, LocalOutputs
 from stacks.web_client import connect_origins, content_security_policy, security_headers
-from tests.browser import assert_csp_is_enforced, assert_no_problems, browser_journey, run_journey, sign_in_local
+from tests.browser import (
+    DeletedAccount,
+    assert_csp_is_enforced,
+    assert_no_problems,
+    browser_journey,
+    run_journey,
+    sign_in_local,
+)
 from tests.local.stack import LocalStack
 from tests.local.stack import local_stack as running_local_stack
 from tests.support import REPO
@@ -75,6 +84,37 @@ def _refresh_token_works(stack: LocalStack, refresh_token: str) -> bool:
         return False
 
 
+def _check_local_deletion(stack: LocalStack, deleted: DeletedAccount) -> None:
+    """What `DELETE /me` does on the local stack, precisely (docs/local.md "Fidelity"): the handler queues the job,
+    erases the files and the notes inline, then fails at the identity step, because moto (5.2) does not implement
+    DeleteIdentities (its server answers 500); the request still answers 202, since the queued job would go on, but
+    nothing polls the local queue. So the user stays in the pool: the last two steps need AWS (`make e2e`)."""
+    outputs = stack.outputs
+    local = {"region_name": outputs.region, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    dynamodb = boto3.client("dynamodb", endpoint_url=outputs.endpoint(LocalOutputs.DYNAMODB), **local)
+    s3 = boto3.client("s3", endpoint_url=outputs.endpoint(LocalOutputs.S3), **local)
+    idp = boto3.client("cognito-idp", endpoint_url=stack.urls()["login"], **local)
+    assert deleted.status == 202
+    assert dynamodb.query(
+        TableName=outputs.records_table, KeyConditionExpression="#sub = :sub",
+        ExpressionAttributeNames={"#sub": RECORD_PARTITION_KEY}, ExpressionAttributeValues={":sub": {"S": deleted.sub}},
+    )["Items"] == []  # fmt: skip
+    versions = s3.list_object_versions(Bucket=outputs.data_bucket, Prefix=f"{PRIVATE_PREFIX}{deleted.sub}/")
+    assert (versions.get("Versions", []), versions.get("DeleteMarkers", [])) == ([], [])
+    audit = [
+        line for log in (stack.state_dir / "run" / "logs").glob("*.log") for line in map(json.loads, _lines(log))
+        if line.get("audit") == "account-erasure" and line.get("erasure_id") == deleted.erasure_id
+    ]  # fmt: skip
+    assert [(line["state"], line["error"]) for line in audit] == [
+        ("failed", "identity: DeleteIdentities failed with 500")
+    ]
+    assert idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=deleted.email)["Enabled"]
+
+
+def _lines(log: Path) -> list[str]:
+    return [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+
+
 def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> None:
     urls = stack.urls()
     web_url = urls["web"]
@@ -85,7 +125,7 @@ def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> N
         aws_access_key_id="local", aws_secret_access_key="local",  # cognito-local checks no signature
     )  # fmt: skip
     started = time.monotonic()
-    with browser_journey(web_url, "local") as journey:
+    with browser_journey(web_url, "local", urls["api"]) as journey:
         run_journey(
             journey,
             email=email,
@@ -96,6 +136,7 @@ def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> N
             ),
             other_prefix_refused=False,  # moto evaluates no IAM: the app must report that it was not refused
             check_revoked=lambda token: not _refresh_token_works(stack, token),
+            check_deleted=lambda deleted: _check_local_deletion(stack, deleted),
         )
         # The page came with CloudFront's header set, its CSP naming exactly the local stack's origins
         csp = content_security_policy(
@@ -110,8 +151,9 @@ def test_web_journey_in_chromium_against_the_local_stack(stack: LocalStack) -> N
     elapsed = time.monotonic() - started
     shots = sorted(p.name for p in journey.shots.glob("*.png"))
     assert [re.sub(r"^\d+-", "", name) for name in shots] == [
-        "signed-out.png", "login-page.png", "profile.png", "api-uploaded.png", "api-deleted.png", "s3-direct.png",
-        "admin.png", "signed-out-after-reload.png",
+        "signed-out.png", "login-page.png", "profile.png", "api-uploaded.png", "api-deleted.png", "note-conflict.png",
+        "note-reloaded.png", "notes-paged.png", "s3-direct.png", "admin.png", "signed-out-after-reload.png",
+        "delete-confirm.png", "account-deleted.png",
     ]  # fmt: skip
     print(f"\nweb journey: local stack ready in {stack.startup_s:.1f} s, browser journey {elapsed:.1f} s; "
           f"screenshots in {journey.shots.relative_to(REPO)}")  # fmt: skip

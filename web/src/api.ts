@@ -25,6 +25,21 @@ export interface UploadTicket {
   max_bytes: number;
   expires_in: number;
 }
+export interface NoteSummary {
+  id: string;
+  title: string;
+  version: number;
+  updated_at: string;
+}
+export interface Note extends NoteSummary {
+  body: string;
+  created_at: string;
+}
+/** DELETE /me's 202: the erasure goes on in the background (docs/data.md "Deleting an account"). */
+export interface ErasureStarted {
+  status: "in_progress";
+  erasure_id: string;
+}
 export interface AdminUser {
   username: string;
   sub: string | null;
@@ -44,14 +59,14 @@ export class ApiError extends Error {
 }
 
 /** What to tell the person, by status (docs/api.md "Errors"); the API's own message where it explains the input. */
-export function explain(status: number, apiMessage: string | undefined): string {
+export function explain(status: number, apiMessage: string | undefined, what = "file"): string {
   switch (status) {
     case 401:
       return "Your session has expired or is not valid any more. Sign in again.";
     case 403:
       return "You are not allowed to do this. If you were just added to a group, renew your session.";
     case 404:
-      return "That file does not exist (any more).";
+      return `That ${what} does not exist (any more).`;
     case 413:
       return "The request is too large.";
     case 429:
@@ -61,6 +76,8 @@ export function explain(status: number, apiMessage: string | undefined): string 
       return apiMessage ? `The request was refused: ${apiMessage}` : `The request was refused (HTTP ${status}).`;
   }
 }
+
+const NOTES_PAGE_SIZE = 20;
 
 export class Api {
   constructor(
@@ -89,16 +106,52 @@ export class Api {
     return this.call("DELETE", "/files", { key });
   }
 
+  notes(nextToken?: string): Promise<Page<NoteSummary>> {
+    const query = { limit: String(NOTES_PAGE_SIZE), ...(nextToken ? { next_token: nextToken } : {}) };
+    return this.call("GET", "/notes", query);
+  }
+
+  note(id: string): Promise<Note> {
+    return this.call("GET", `/notes/${encodeURIComponent(id)}`);
+  }
+
+  createNote(title: string, body: string): Promise<Note> {
+    return this.call("POST", "/notes", undefined, { title, body });
+  }
+
+  /** Only if the note is still at `version` (the one the person loaded): else ApiError 409. */
+  updateNote(id: string, title: string, body: string, version: number): Promise<Note> {
+    return this.call("PUT", `/notes/${encodeURIComponent(id)}`, undefined, { title, body, version });
+  }
+
+  deleteNote(id: string, version: number): Promise<void> {
+    return this.call("DELETE", `/notes/${encodeURIComponent(id)}`, { version: String(version) });
+  }
+
+  /** DELETE /me with the ID token, which names the identity-pool identity: null when nothing is left (204). */
+  async deleteMe(idToken: string): Promise<ErasureStarted | null> {
+    const answer = await this.call<ErasureStarted | undefined>("DELETE", "/me", undefined, undefined, {
+      "X-Id-Token": idToken,
+    });
+    return answer ?? null;
+  }
+
   async users(nextToken?: string): Promise<Page<AdminUser>> {
     const query = { limit: "20", ...(nextToken ? { next_token: nextToken } : {}) };
     const answer = await this.call<{ users: AdminUser[]; next_token: string | null }>("GET", "/admin/users", query);
     return { items: answer.users, next_token: answer.next_token };
   }
 
-  private async call<T>(method: string, path: string, query?: Record<string, string>, body?: unknown): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    query?: Record<string, string>,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const url = new URL(this.baseUrl.replace(/\/+$/, "") + path);
     for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
-    const headers: Record<string, string> = { Authorization: `Bearer ${await this.accessToken()}` };
+    const headers: Record<string, string> = { ...extraHeaders, Authorization: `Bearer ${await this.accessToken()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;
     try {
@@ -108,7 +161,10 @@ export class Api {
     }
     if (response.status === 204) return undefined as T;
     const answer = (await response.json().catch(() => ({}))) as { message?: string };
-    if (!response.ok) throw new ApiError(response.status, explain(response.status, answer.message));
+    if (!response.ok) {
+      const what = path.startsWith("/notes") ? "note" : "file";
+      throw new ApiError(response.status, explain(response.status, answer.message, what));
+    }
     return answer as T;
   }
 }

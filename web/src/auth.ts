@@ -4,8 +4,12 @@ import { UserManager, WebStorageStateStore, type User } from "oidc-client-ts";
 
 import { base, type AppConfig } from "./config";
 
-/** The API scopes this app asks for; the pre token generation trigger adds the groups' scopes (admin). */
-const API_SCOPES = ["profile.read", "files.read", "files.write"];
+/**
+ * The API scopes this app asks for (the web client allows them: stacks/constructs/app_clients.py). The pre token
+ * generation trigger then keeps only those the user's groups grant and adds the groups' others (admin); without the
+ * trigger (`tokens.customise_access_token: false`) the access token carries exactly these.
+ */
+const API_SCOPES = ["profile.read", "files.read", "files.write", "notes.read", "notes.write", "account.delete"];
 export const CALLBACK_PATH = "/callback";
 
 export class Auth {
@@ -70,10 +74,13 @@ export class Auth {
     return user;
   }
 
-  /** Revoke the refresh token, forget the tokens, then end the login domain's session through /logout. */
-  async signOut(): Promise<void> {
+  /**
+   * Revoke the refresh token, forget the tokens, then end the login domain's session through /logout. `revoke: false`
+   * after the user was deleted: the refresh token went with the user.
+   */
+  async signOut({ revoke = true } = {}): Promise<void> {
     try {
-      await this.manager.revokeTokens();
+      if (revoke) await this.manager.revokeTokens();
     } catch {
       // Already expired or revoked: nothing left to revoke. The local session still ends below.
     }

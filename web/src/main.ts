@@ -1,13 +1,16 @@
-// The app: sign in through the managed login, then four views (profile, files through the API, files straight in S3,
-// and the admin page for members of the admin group). Hash routes: #/profile, #/files, #/s3, #/admin.
+// The app: sign in through the managed login, then its views: profile, notes, files through the API, files straight in
+// S3, the admin page for members of the admin group, and account deletion. Hash routes: #/profile, #/notes (and
+// #/notes/<id>), #/files, #/s3, #/admin, #/delete-account.
 import "./trusted-types"; // first: before any library touches the DOM
 import "./style.css";
 
 import type { User } from "oidc-client-ts";
 
+import { accountDeletedView, deleteAccountView, takeDeletion } from "./account";
 import { Api, ApiError, postToS3, type FileItem } from "./api";
 import { Auth, CALLBACK_PATH, claims, stringList } from "./auth";
 import { loadConfig, type AppConfig } from "./config";
+import { NOTE_ROUTE, noteView, notesView } from "./notes";
 import { UserStorage, explainS3 } from "./storage";
 import { alertBox, h, save, show, size, status, table } from "./ui";
 
@@ -23,10 +26,19 @@ type View = (session: Session, user: User) => void | Promise<void>;
 
 const ROUTES: Record<string, View> = {
   "#/profile": profileView,
+  "#/notes": (session) => notesView(session.api),
   "#/files": filesView,
   "#/s3": storageView,
   "#/admin": adminView,
+  "#/delete-account": (session, user) => deleteAccountView(session.api, session.auth, user),
 };
+
+/** The view of the address's hash: #/notes/<id> is one note; an unknown hash is the profile. */
+function viewOf(hash: string): View {
+  const noteId = hash.startsWith(NOTE_ROUTE) ? hash.slice(NOTE_ROUTE.length) : null;
+  if (noteId !== null) return (session) => noteView(session.api, noteId);
+  return ROUTES[hash] ?? profileView;
+}
 
 async function start(): Promise<void> {
   let config: AppConfig;
@@ -43,6 +55,11 @@ async function start(): Promise<void> {
     return user.access_token;
   });
   const session: Session = { config, auth, api, user: null, storage: null };
+  const deletion = takeDeletion();
+  if (deletion !== null) {
+    accountDeletedView(deletion); // back from /logout after deleting the account: signed out, nothing to call
+    return;
+  }
   auth.manager.events.addUserLoaded((user) => {
     session.user = user; // a silent renewal: new tokens, perhaps new groups
     session.storage = null;
@@ -81,11 +98,13 @@ function renderChrome(session: Session): void {
   }
   const links: [string, string][] = [
     ["#/profile", "Profile"],
+    ["#/notes", "Notes"],
     ["#/files", "Files"],
     ["#/s3", "S3"],
   ];
   if (isAdmin(session)) links.push(["#/admin", "Admin"]); // the API enforces it; this only hides the link
-  const current = ROUTES[location.hash] ? location.hash : "#/profile";
+  const hash = location.hash.startsWith(NOTE_ROUTE) ? "#/notes" : location.hash;
+  const current = links.some(([href]) => href === hash) ? hash : "#/profile";
   nav.replaceChildren(
     h(
       "ul",
@@ -110,8 +129,7 @@ function route(session: Session): void {
     signedOutView(session);
     return;
   }
-  const view = ROUTES[location.hash] ?? profileView;
-  void view(session, user);
+  void viewOf(location.hash)(session, user);
 }
 
 function signedOutView(session: Session, problem?: string): void {
@@ -160,6 +178,9 @@ async function profileView(session: Session, user: User): Promise<void> {
       },
       "Renew session",
     ),
+    h("h2", {}, "Delete my account"),
+    h("p", {}, "Erase your files, notes and account for good. You confirm on the next page."),
+    h("p", {}, h("a", { href: "#/delete-account", class: "danger" }, "Delete my account…")),
   );
   row("Email (ID token)", String(idClaims.email ?? ""));
   row("Email verified", String(idClaims.email_verified ?? ""));
