@@ -14,11 +14,16 @@ matching rule's headers, or none.
 
 The second endpoint, `aws`, serves the APIs browsers and functions call without bucket rules (the identity pool's
 cognito-identity, STS, and any other AWS resource a template adds): AWS's public endpoints answer CORS for any
-origin there.
+origin there. moto 5.2.5 has no DeleteIdentities (its server answers 500), so that one operation is answered here
+from moto's own identity records, as the Amazon Cognito Identity API Reference's DeleteIdentities describes it:
+1-60 ids in `IdentityIdsToDelete`, the ones not deleted listed in `UnprocessedIdentityIds`. An id that does not
+exist is not an error there (the reference documents no such answer), and moto's GetId makes a new identity at each
+call whatever the login, so locally this proves that the erasure calls it, not which identity a login maps to.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -161,6 +166,47 @@ class AnyOriginCors:
         return self.app(environ, respond)
 
 
+_DELETE_IDENTITIES = "AWSCognitoIdentityService.DeleteIdentities"
+_MAX_IDENTITIES = 60
+
+
+class DeleteIdentities:
+    """WSGI middleware: Cognito Identity's DeleteIdentities over moto's identity records (see the module docstring)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") != _DELETE_IDENTITIES:
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        try:
+            ids = json.loads(body)["IdentityIdsToDelete"]
+            valid = isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            if not (valid and 1 <= len(ids) <= _MAX_IDENTITIES):
+                raise ValueError(f"IdentityIdsToDelete: 1-{_MAX_IDENTITIES} identity ids")
+        except (ValueError, KeyError, TypeError) as error:
+            refused = {"__type": "InvalidParameterException", "message": str(error)}
+            return _json(start_response, "400 Bad Request", refused)
+        _forget_identities(set(ids))
+        return _json(start_response, "200 OK", {"UnprocessedIdentityIds": []})
+
+
+def _forget_identities(ids: set[str]) -> None:
+    from moto.cognitoidentity.models import cognitoidentity_backends
+
+    for regions in cognitoidentity_backends.values():
+        for backend in regions.values():
+            for pool in backend.pools_identities.values():
+                pool["Identities"] = [item for item in pool["Identities"] if item["IdentityId"] not in ids]
+
+
+def _json(start_response: StartResponse, status: str, answer: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(answer).encode()
+    start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class MotoServers:
     """One moto backend behind two 127.0.0.1 listeners: `s3` (bucket CORS enforced) and `aws` (everything else)."""
 
@@ -175,7 +221,7 @@ class MotoServers:
         self.s3_cors = S3Cors(self.moto, {})
         self._servers: list[BaseWSGIServer] = [
             make_server("127.0.0.1", s3_port, self.s3_cors, threaded=True),
-            make_server("127.0.0.1", aws_port, AnyOriginCors(self.moto), threaded=True),
+            make_server("127.0.0.1", aws_port, AnyOriginCors(DeleteIdentities(self.moto)), threaded=True),
         ]
         self._threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers]
         self.s3_url, self.aws_url = (f"http://127.0.0.1:{s.server_port}" for s in self._servers)

@@ -5,8 +5,8 @@ test-artifacts/web/local/.
 What this run cannot show (docs/web.md): moto evaluates no IAM policy, so listing another user's prefix is not
 refused here and the app must say so; the policies themselves are proven by tests/infra/test_storage_isolation.py
 and on AWS by `make e2e` (tests/e2e/test_web_e2e.py). The login page is cognito-local's form, not Cognito's
-managed login. Deleting the account erases the files and notes here, but not the identity and the user
-(_check_local_deletion says why); that the account is gone entirely is for `make e2e` to show.
+managed login. Deleting the account erases everything here too, but the identity step only shows that the erasure
+calls DeleteIdentities (_check_local_deletion says why); on AWS, `make e2e` shows it.
 """
 
 from __future__ import annotations
@@ -85,16 +85,16 @@ def _refresh_token_works(stack: LocalStack, refresh_token: str) -> bool:
 
 
 def _check_local_deletion(stack: LocalStack, deleted: DeletedAccount) -> None:
-    """What `DELETE /me` does on the local stack, precisely (docs/local.md "Fidelity"): the handler queues the job,
-    erases the files and the notes inline, then fails at the identity step, because moto (5.2) does not implement
-    DeleteIdentities (its server answers 500); the request still answers 202, since the queued job would go on, but
-    nothing polls the local queue. So the user stays in the pool: the last two steps need AWS (`make e2e`)."""
+    """What `DELETE /me` does on the local stack (docs/local.md "Fidelity"): the handler queues the job, then erases
+    inline, in order, the files, the notes, the identity and the user, and answers 204. The identity step runs against
+    the local DeleteIdentities (local/storage.py: moto has none, and its GetId makes a new identity at every call), so
+    it shows the call, not which identity a login maps to; the user is cognito-local's, deleted for real."""
     outputs = stack.outputs
     local = {"region_name": outputs.region, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
     dynamodb = boto3.client("dynamodb", endpoint_url=outputs.endpoint(LocalOutputs.DYNAMODB), **local)
     s3 = boto3.client("s3", endpoint_url=outputs.endpoint(LocalOutputs.S3), **local)
     idp = boto3.client("cognito-idp", endpoint_url=stack.urls()["login"], **local)
-    assert deleted.status == 202
+    assert deleted.status == 204
     assert dynamodb.query(
         TableName=outputs.records_table, KeyConditionExpression="#sub = :sub",
         ExpressionAttributeNames={"#sub": RECORD_PARTITION_KEY}, ExpressionAttributeValues={":sub": {"S": deleted.sub}},
@@ -103,12 +103,13 @@ def _check_local_deletion(stack: LocalStack, deleted: DeletedAccount) -> None:
     assert (versions.get("Versions", []), versions.get("DeleteMarkers", [])) == ([], [])
     audit = [
         line for log in (stack.state_dir / "run" / "logs").glob("*.log") for line in map(json.loads, _lines(log))
-        if line.get("audit") == "account-erasure" and line.get("erasure_id") == deleted.erasure_id
+        if line.get("audit") == "account-erasure"
     ]  # fmt: skip
-    assert [(line["state"], line["error"]) for line in audit] == [
-        ("failed", "identity: DeleteIdentities failed with 500")
-    ]
-    assert idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=deleted.email)["Enabled"]
+    assert [(line["state"], line["identity_deleted"], line["user_deleted"]) for line in audit] == [
+        ("complete", True, True)
+    ]  # the journey's one erasure, done inline
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=outputs.user_pool_id, Username=deleted.email)
 
 
 def _lines(log: Path) -> list[str]:
