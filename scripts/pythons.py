@@ -5,7 +5,7 @@
 
 For each version: find an interpreter (PATH, then pyenv's versions, whose shims fail without PYENV_VERSION), build
 `.venv-py<version>` with requirements-dev.txt (again only when a requirements file changed), and run tests/unit
-without the long generative tests and those that drive make targets (make runs the default virtualenv's
+without the long tests (marker `long`) and those that drive make targets (make runs the default virtualenv's
 interpreter, so another interpreter would only repeat them); `make test` runs both on the default interpreter.
 A version that is not installed is skipped with one line saying so; a failing install or test run fails the
 command. The script needs only the standard library, so setup can run it before any virtualenv exists.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = (REPO / "requirements.txt", REPO / "requirements-tools.txt", REPO / "requirements-dev.txt")
-PYTEST = ["-m", "pytest", "tests/unit", "-n", "2", "-q", "-m", "not aws and not generative and not runs_make"]
+PYTEST = ["-m", "pytest", "tests/unit", "-n", "2", "-q", "-m", "not aws and not long and not runs_make"]
 _VERSION = re.compile(r"^3\.\d+$")
 
 

@@ -33,7 +33,7 @@ BODY_OPERATIONS = [operation for operation in OPERATIONS if "requestBody" in ope
 EXISTING_KEYS = ["a.txt", "docs/b.txt", "r\u00e9sum\u00e9.pdf"]
 
 pytestmark = [
-    pytest.mark.generative,
+    pytest.mark.long,
     pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"),
 ]
 

@@ -246,7 +246,7 @@ _PIECES = st.sampled_from(["%2F", "%252F", "%3F", "%253F", "%25", "%2E", "/", ".
                            "%C3%A9", "%F0%9F%98%80", "a", "Z", "I", "L", "0"])  # fmt: skip
 
 
-@pytest.mark.generative
+@pytest.mark.long
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data())
 def test_no_path_acts_on_a_note_other_than_the_one_it_names(monkeypatch: pytest.MonkeyPatch, data: Any) -> None:

@@ -80,7 +80,7 @@ CHECKS = (
 )
 
 pytestmark = [
-    pytest.mark.generative,
+    pytest.mark.long,
     pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning"),
 ]
 

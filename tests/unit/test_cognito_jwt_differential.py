@@ -32,8 +32,8 @@ from tests.unit.jwt_helpers import (
     rsa_key,
 )
 
-# 1,000 generated tokens: run on the default interpreter only (pyproject.toml, marker "generative").
-pytestmark = pytest.mark.generative
+# 1,000 generated tokens: run on the default interpreter only (pyproject.toml, marker "long").
+pytestmark = pytest.mark.long
 
 LEEWAY_S = 30
 KEY = rsa_key()

@@ -77,6 +77,7 @@ def assert_backup_equals_moto(path: Path, pool: MotoPool, *, mfa: bool = True) -
     assert_same_as_moto(path, pool, mfa=mfa)
 
 
+@pytest.mark.long  # 2,000 users: on the default interpreter only; the steps' resumption runs on every one
 def test_a_few_thousand_users_interrupted_and_resumed_match_moto_field_by_field(
     large_pool: MotoPool, tmp_path: Path
 ) -> None:
