@@ -121,14 +121,15 @@ lint: $(VENV)/.dev-installed node_modules/.installed ## ruff, mypy, and actionli
 
 # The guard synthesizes every shipped profile through the CLI and app.py (config check, cdk-nag,
 # cycle check), so `make test` includes a synth of each profile. The type check and the guard keep one core busy
-# each, so they run side by side with the unit tests on the other Pythons (-j3, each one's output kept together);
-# then the whole suite, which keeps both cores busy itself (pytest -n 2).
-test: setup web ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
-	@$(MAKE) --no-print-directory -j3 -O lint guard test-pythons GUARD_PROFILES="dev prod"
+# each, so they run side by side with the unit tests on the other Pythons, each as soon as what it needs is
+# installed, while setup finishes the rest (-j, each one's output kept together); then the whole suite, which keeps
+# both cores busy itself (pytest -n 2).
+test: ## lint, type-check, every test (the web app in Chromium too), synth of every profile, guard
+	@$(MAKE) --no-print-directory -j6 -O $(SETUP_TARGETS) web lint guard test-pythons GUARD_PROFILES="dev prod"
 	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not aws"
 
 # tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
-test-pythons: $(VENV)/.dev-installed ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)
+test-pythons: $(VENV)/.dev-installed pythons-setup ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)
 	$(BIN)/python -m scripts.pythons $(EXTRA_PYTHONS)
 
 # Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,
