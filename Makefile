@@ -129,7 +129,7 @@ test: ## lint, type-check, every test (the web app in Chromium too), synth of ev
 	$(BIN)/python -m pytest -n 2 --dist worksteal -q -m "not aws"
 
 # tests/unit on each of EXTRA_PYTHONS that is installed, in its own .venv-py<version> (scripts/pythons.py).
-test-pythons: $(VENV)/.dev-installed pythons-setup ## the unit tests on every other supported Python found (EXTRA_PYTHONS, default 3.13)
+test-pythons: $(VENV)/.dev-installed pythons-setup ## the unit tests on the other Pythons (EXTRA_PYTHONS, default 3.13)
 	$(BIN)/python -m scripts.pythons $(EXTRA_PYTHONS)
 
 # Destructive-change guard (docs/guard.md): synthesizes each profile into its own assembly,

@@ -1,7 +1,7 @@
 // The notes views: #/notes (a paged list and a form for a new note) and #/notes/<id> (one note: edit, delete).
 // Every change names the version the person loaded; the API applies it only if the note is still at that version
-// and answers 409 otherwise (docs/data.md "Notes through the API"), so a change made elsewhere (another tab, the CLI) is never
-// overwritten: the editor says so, keeps the person's text, and offers to load the current version.
+// and answers 409 otherwise (docs/data.md "Notes through the API"), so a change made elsewhere (another tab, the
+// CLI) is never overwritten: the editor says so, keeps the person's text, and offers to load the current version.
 import { ApiError, type Api, type Note, type NoteSummary } from "./api";
 import { alertBox, h, show, status, table } from "./ui";
 
